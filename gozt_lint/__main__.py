@@ -1,0 +1,3 @@
+from gozt_lint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,219 @@
+"""`.gozt-lint.toml`: rule severities, ignores with reasons, and trust policy.
+
+Reading uses the standard library (fast, on the hook's path); writing a starting
+configuration (`gozt-lint init`) and editing it (the language server's "ignore"
+code action) use tomlkit so comments survive.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gozt_lint.errors import UsageError
+from gozt_lint.finding import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_NAME = ".gozt-lint.toml"
+
+# Tables each part of gozt-lint reads; anything else is a typo worth stopping for.
+KNOWN_TABLES = {
+    "rules": "severity per rule slug, or \"off\"",
+    "ignore": "array of tables: rule / module / file selectors, each with a reason",
+    "policy": "private-modules, allowed-replacements, trusted-proxies, trusted-sumdbs",
+    "toolchain": "go-sha256, goroot-sha256 pins",
+    "cache": "module and build cache settings",
+    "sumdb": "checksum database settings",
+    "history": "git history settings",
+    "lsp": "language server defaults",
+}
+
+POLICY_KEYS = ("private-modules", "allowed-replacements", "trusted-proxies", "trusted-sumdbs")
+
+
+@dataclass(frozen=True)
+class Ignore:
+    reason: str
+    rule: str | None = None
+    module: str | None = None
+    file: str | None = None
+
+    def matches(self, rule: str, module: str | None, file: str | None, root: str) -> bool:
+        from gozt_lint.module import match_patterns
+
+        if self.rule is not None and self.rule != rule:
+            return False
+        if self.module is not None and (module is None or not match_patterns(self.module, module)):
+            return False
+        if self.file is not None:
+            if file is None:
+                return False
+            rel = _relative(file, root)
+            if not (fnmatch.fnmatchcase(rel, self.file) or fnmatch.fnmatchcase(rel, self.file.rstrip("/") + "/*")):
+                return False
+        return True
+
+
+@dataclass
+class Config:
+    path: str | None = None
+    # None means "off".
+    severities: dict[str, Severity | None] = field(default_factory=dict)
+    ignores: list[Ignore] = field(default_factory=list)
+    private_modules: list[str] = field(default_factory=list)
+    allowed_replacements: list[str] = field(default_factory=list)
+    trusted_proxies: list[str] = field(default_factory=list)
+    trusted_sumdbs: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def table(self, name: str) -> dict[str, Any]:
+        value = self.raw.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+
+def find_config(root: Path) -> Path | None:
+    candidate = root / CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def load_config(path: Path | None, known_rules: set[str] | None = None) -> Config:
+    """Read and validate a configuration file; ``None`` gives the defaults."""
+    if path is None:
+        return Config()
+    where = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise UsageError(f"{where}: cannot read configuration: {e.strerror or e}") from None
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{where}: configuration is not UTF-8 (byte {e.start})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"{where}: invalid TOML: {e}") from None
+    return parse_config(raw, where, known_rules)
+
+
+def parse_config(raw: dict[str, Any], where: str, known_rules: set[str] | None = None) -> Config:
+    for key in raw:
+        if key not in KNOWN_TABLES:
+            raise UsageError(f"{where}: unknown table [{key}] (known: {', '.join(sorted(KNOWN_TABLES))})")
+    cfg = Config(path=where, raw=raw)
+
+    rules = raw.get("rules", {})
+    if not isinstance(rules, dict):
+        raise UsageError(f"{where}: [rules] must be a table of rule = severity")
+    for slug, value in rules.items():
+        if known_rules is not None and slug not in known_rules:
+            raise UsageError(f"{where}: [rules] unknown rule {slug!r} (see `gozt-lint rules`)")
+        if not isinstance(value, str):
+            raise UsageError(f"{where}: [rules] {slug} must be a string: error, warning, info or off")
+        if value.strip().lower() == "off":
+            cfg.severities[slug] = None
+        else:
+            try:
+                cfg.severities[slug] = Severity.parse(value)
+            except ValueError as e:
+                raise UsageError(f"{where}: [rules] {slug}: {e}") from None
+
+    ignores = raw.get("ignore", [])
+    if not isinstance(ignores, list):
+        raise UsageError(f"{where}: [[ignore]] must be an array of tables")
+    for i, item in enumerate(ignores, 1):
+        label = f"{where}: [[ignore]] #{i}"
+        if not isinstance(item, dict):
+            raise UsageError(f"{label} must be a table")
+        unknown = set(item) - {"rule", "module", "file", "reason"}
+        if unknown:
+            raise UsageError(f"{label}: unknown key(s) {', '.join(sorted(unknown))}")
+        for key in ("rule", "module", "file", "reason"):
+            if key in item and not isinstance(item[key], str):
+                raise UsageError(f"{label}: {key} must be a string")
+        reason = str(item.get("reason", "")).strip()
+        if not reason:
+            raise UsageError(f"{label}: every ignore needs a reason")
+        if not any(k in item for k in ("rule", "module", "file")):
+            raise UsageError(f"{label}: give at least one of rule, module, file")
+        if known_rules is not None and "rule" in item and item["rule"] not in known_rules:
+            raise UsageError(f"{label}: unknown rule {item['rule']!r}")
+        cfg.ignores.append(Ignore(reason=reason, rule=item.get("rule"), module=item.get("module"), file=item.get("file")))
+
+    policy = raw.get("policy", {})
+    if not isinstance(policy, dict):
+        raise UsageError(f"{where}: [policy] must be a table")
+    for key, value in policy.items():
+        if key not in POLICY_KEYS:
+            raise UsageError(f"{where}: [policy] unknown key {key!r} (known: {', '.join(POLICY_KEYS)})")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UsageError(f"{where}: [policy] {key} must be a list of strings")
+    cfg.private_modules = list(policy.get("private-modules", []))
+    cfg.allowed_replacements = list(policy.get("allowed-replacements", []))
+    cfg.trusted_proxies = list(policy.get("trusted-proxies", []))
+    cfg.trusted_sumdbs = list(policy.get("trusted-sumdbs", []))
+    for name in KNOWN_TABLES:
+        if name not in ("ignore",) and name in raw and not isinstance(raw[name], dict):
+            raise UsageError(f"{where}: [{name}] must be a table")
+    return cfg
+
+
+def _relative(file: str, root: str) -> str:
+    try:
+        rel = os.path.relpath(file, root)
+    except ValueError:
+        return file.replace(os.sep, "/")
+    return rel.replace(os.sep, "/")
+
+
+STARTER_CONFIG = '''\
+# gozt-lint configuration. Docs: https://github.com/gozt-lint/gozt-lint#configuration
+# Every ignore needs a reason: the next reader deserves to know why.
+
+[rules]
+# Change a rule's severity, or turn it off:
+# pseudo-version = "off"
+# replace-local-path = "error"
+
+[policy]
+# Module path prefixes that are yours and private (GOPRIVATE-style patterns).
+# GONOSUMDB/GOPRIVATE entries covering these are not reported.
+private-modules = []
+# Replacement targets you accept (module path patterns or local directories).
+allowed-replacements = []
+# Module proxies and checksum databases (name+hash+key) you trust besides the defaults.
+trusted-proxies = []
+trusted-sumdbs = []
+
+# [toolchain]
+# Pin the go binary (SHA-256) or a manifest of the whole GOROOT; `gozt-lint snapshot` prints them.
+# go-sha256 = ""
+# goroot-sha256 = ""
+
+# [[ignore]]
+# rule = "replace-fork"
+# module = "github.com/example/*"
+# file = "tools/go.mod"
+# reason = "why this is acceptable"
+'''
+
+
+def write_starter(path: Path) -> None:
+    """Write the commented starting configuration atomically; never overwrite."""
+    import tomlkit
+
+    # Round-trip through tomlkit so what we write is guaranteed to parse.
+    doc = tomlkit.parse(STARTER_CONFIG)
+    text = tomlkit.dumps(doc)
+    parse_config(tomllib.loads(text), str(path))
+    if path.exists():
+        raise UsageError(f"{path}: already exists; not overwriting")
+    from gozt_lint.fileio import atomic_write
+
+    atomic_write(path, text.encode("utf-8"), exclusive=True)

@@ -1,0 +1,278 @@
+"""The model of one run: which files are in scope, their parsed contents, the
+environment, and memoized heavy results that several rules share.
+
+Parsers fill the model and never judge; rules read it and never parse. Heavy
+results (cache scans, go subprocesses, checksum-database proofs) live in their
+own modules and are computed at most once per run through :meth:`Context.once`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
+
+from gozt_lint.config import Config
+from gozt_lint.errors import InputError, UsageError
+from gozt_lint.fileio import read_input
+
+if TYPE_CHECKING:
+    from gozt_lint.goenv import GoEnv
+    from gozt_lint.modfile import ModFile
+    from gozt_lint.sumfile import SumFile
+
+T = TypeVar("T")
+
+# Directories the go command itself never treats as part of a module tree.
+SKIP_DIRS = {"vendor", "testdata", "node_modules"}
+
+
+@dataclass
+class Options:
+    paths: list[str] = field(default_factory=list)
+    all: bool = False
+    env: bool = True
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    online: bool = False
+    memo: bool = True
+    fix: bool = False
+    base: str | None = None
+    snapshot: str | None = None
+    jobs: int | None = None
+    progress: bool = False
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One go.mod (kind "mod") or go.work (kind "work") with its sum file."""
+
+    kind: str
+    dir: Path
+    main: Path
+    sum: Path
+
+    @property
+    def label(self) -> str:
+        return str(self.main)
+
+
+def unit_for(path: Path) -> Unit | None:
+    """The unit a go.mod / go.sum / go.work / go.work.sum path belongs to."""
+    name = path.name
+    d = path.parent
+    if name == "go.work" or name == "go.work.sum":
+        return Unit("work", d, d / "go.work", d / "go.work.sum")
+    if name == "go.mod" or name == "go.sum":
+        return Unit("mod", d, d / "go.mod", d / "go.sum")
+    # `-modfile=alt.mod` pairs alt.mod with alt.sum.
+    if name.endswith(".mod") and len(name) > 4:
+        stem = name[:-4]
+        return Unit("mod", d, d / name, d / f"{stem}.sum")
+    if name.endswith(".sum") and len(name) > 4:
+        stem = name[:-4]
+        return Unit("mod", d, d / f"{stem}.mod", d / name)
+    return None
+
+
+def find_repo_root(start: Path) -> Path | None:
+    """The enclosing git work tree (found without running git), or None."""
+    cur = start.resolve()
+    for d in (cur, *cur.parents):
+        if (d / ".git").exists():
+            return d
+    return None
+
+
+def find_upward(start: Path, name: str) -> Path | None:
+    cur = start.resolve()
+    for d in (cur, *cur.parents):
+        p = d / name
+        if p.is_file():
+            return p
+    return None
+
+
+class Context:
+    def __init__(
+        self,
+        *,
+        cwd: Path | None = None,
+        options: Options | None = None,
+        config: Config | None = None,
+        environ: Mapping[str, str] | None = None,
+        overlay: Mapping[str, bytes] | None = None,
+    ) -> None:
+        self.cwd = Path(cwd or os.getcwd()).resolve()
+        self.options = options or Options()
+        self.config = config or Config()
+        self.environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
+        # Editor buffers by absolute path: what the user sees wins over the disk.
+        self.overlay: dict[str, bytes] = {str(Path(k).resolve()): v for k, v in (overlay or {}).items()}
+        self.repo_root = find_repo_root(self.cwd)
+        self.root = self.repo_root or self.cwd
+        self.notes: list[str] = []
+        self.input_errors: list[InputError] = []
+        self._memo: dict[Any, Any] = {}
+        self._lock = threading.RLock()
+        self.units: list[Unit] = []
+        self._parsed: dict[tuple[str, str], Any] = {}
+
+    # -- scope ---------------------------------------------------------------------
+
+    def discover(self) -> None:
+        """Fill :attr:`units` from the options: files, directories, or the default."""
+        units: dict[Path, Unit] = {}
+
+        def add(u: Unit) -> None:
+            units.setdefault(u.main, u)
+
+        paths = self.options.paths
+        if self.options.all and not paths:
+            paths = [str(self.root)]
+        if not paths:
+            gowork = self._active_gowork()
+            gomod = find_upward(self.cwd, "go.mod")
+            if gomod is not None:
+                add(unit_for(gomod))  # type: ignore[arg-type]
+            if gowork is not None:
+                add(unit_for(gowork))  # type: ignore[arg-type]
+        for raw in paths:
+            p = (self.cwd / raw).absolute()
+            if p.is_dir() and p.name not in ("go.sum", "go.mod", "go.work", "go.work.sum"):
+                for u in self._walk(p):
+                    add(u)
+                continue
+            u = unit_for(p)
+            if u is None:
+                if not p.exists():
+                    self.input_errors.append(InputError(raw, "no such file or directory"))
+                else:
+                    self.input_errors.append(
+                        InputError(raw, "not a go.mod, go.sum, go.work or go.work.sum file")
+                    )
+                continue
+            if not p.exists() and str(p.resolve()) not in self.overlay:
+                self.input_errors.append(InputError(raw, "no such file or directory"))
+                continue
+            add(u)
+        self.units = sorted(units.values(), key=lambda u: (str(u.dir), u.kind))
+
+    def _active_gowork(self) -> Path | None:
+        gowork = self.environ.get("GOWORK", "")
+        if gowork == "off":
+            return None
+        if gowork:
+            p = Path(gowork)
+            return p if p.is_absolute() and p.name.endswith(".work") else None
+        return find_upward(self.cwd, "go.work")
+
+    def _walk(self, top: Path) -> list[Unit]:
+        found: list[Unit] = []
+
+        def onerror(e: OSError) -> None:
+            self.input_errors.append(InputError(str(e.filename or top), f"cannot list directory: {e.strerror or e}"))
+
+        # followlinks=False: a symlink loop or a link out of the tree is never entered.
+        for dirpath, dirnames, filenames in os.walk(top, onerror=onerror):
+            dirnames[:] = sorted(
+                d for d in dirnames if d not in SKIP_DIRS and not d.startswith((".", "_"))
+            )
+            d = Path(dirpath)
+            names = set(filenames)
+            if "go.mod" in names or "go.sum" in names:
+                found.append(Unit("mod", d, d / "go.mod", d / "go.sum"))
+            if "go.work" in names or "go.work.sum" in names:
+                found.append(Unit("work", d, d / "go.work", d / "go.work.sum"))
+        return found
+
+    @property
+    def modules(self) -> list[Unit]:
+        return [u for u in self.units if u.kind == "mod"]
+
+    @property
+    def workspaces(self) -> list[Unit]:
+        return [u for u in self.units if u.kind == "work"]
+
+    # -- reading ------------------------------------------------------------------
+
+    def read(self, path: Path) -> bytes | None:
+        """File content (editor buffer first), None if absent; unreadable is recorded."""
+        key = str(Path(path).absolute())
+        if key in self.overlay:
+            return self.overlay[key]
+        resolved = str(Path(path).resolve())
+        if resolved in self.overlay:
+            return self.overlay[resolved]
+        if not os.path.lexists(path):
+            return None
+        try:
+            return read_input(Path(path))
+        except InputError as e:
+            self.input_errors.append(e)
+            return None
+
+    def modfile(self, unit: Unit) -> ModFile | None:
+        """The parsed go.mod / go.work of ``unit`` (None when absent or unreadable)."""
+        key = ("main", str(unit.main))
+        with self._lock:
+            if key not in self._parsed:
+                data = self.read(unit.main)
+                if data is None:
+                    self._parsed[key] = None
+                else:
+                    from gozt_lint import modfile
+
+                    parse = modfile.parse_gowork if unit.kind == "work" else modfile.parse_gomod
+                    self._parsed[key] = parse(str(unit.main), data)
+            return self._parsed[key]
+
+    def sumfile(self, unit: Unit) -> SumFile | None:
+        """The parsed go.sum / go.work.sum of ``unit`` (None when absent or unreadable)."""
+        key = ("sum", str(unit.sum))
+        with self._lock:
+            if key not in self._parsed:
+                data = self.read(unit.sum)
+                if data is None:
+                    self._parsed[key] = None
+                else:
+                    from gozt_lint import sumfile
+
+                    self._parsed[key] = sumfile.parse_gosum(str(unit.sum), data)
+            return self._parsed[key]
+
+    def modfile_at(self, path: str) -> ModFile | None:
+        """The parsed go.mod/go.work already loaded for ``path``, if any (for inline ignores)."""
+        return self._parsed.get(("main", path))
+
+    # -- shared results -------------------------------------------------------------
+
+    def once(self, fn: Callable[[Context], T]) -> T:
+        """``fn(self)``, computed at most once per run and shared by every rule."""
+        with self._lock:
+            if fn in self._memo:
+                return self._memo[fn]
+        value = fn(self)
+        with self._lock:
+            return self._memo.setdefault(fn, value)
+
+    @property
+    def env(self) -> GoEnv:
+        from gozt_lint import goenv
+
+        return self.once(goenv.load_for_context)
+
+    def note(self, message: str) -> None:
+        """Say something once per run (a skipped rule family, a fallback taken)."""
+        with self._lock:
+            if message not in self.notes:
+                self.notes.append(message)
+
+
+def require_absolute(path: str, what: str) -> Path:
+    p = Path(path)
+    if not p.is_absolute():
+        raise UsageError(f"{what} must be an absolute path: {path}")
+    return p

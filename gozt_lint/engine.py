@@ -1,0 +1,135 @@
+"""One run: choose the rules, run them over the model, stamp and filter findings."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import traceback
+from dataclasses import dataclass, field
+
+from gozt_lint.context import Context
+from gozt_lint.errors import GoztError, InputError, UsageError
+from gozt_lint.finding import Finding, Severity
+from gozt_lint.rules import FAMILIES, Rule, all_rules
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: int = 0
+    notes: list[str] = field(default_factory=list)
+    input_errors: list[InputError] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)
+    rules_run: list[str] = field(default_factory=list)
+    # Where to pin findings that have no file (SARIF and annotations need one):
+    # the first go.mod's module line, or None.
+    anchor: tuple[str, int] | None = None
+    root: str = ""
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+def select_rules(ctx: Context) -> list[Rule]:
+    rules = all_rules()
+    opts = ctx.options
+
+    def expand(items: list[str], flag: str) -> set[str]:
+        out: set[str] = set()
+        for item in items:
+            for part in item.split(","):
+                part = part.strip()
+                if not part:
+                    continue
+                if part in FAMILIES:
+                    out |= {s for s, r in rules.items() if r.family == part}
+                elif part.upper() == "ALL":
+                    out |= set(rules)
+                elif part in rules:
+                    out.add(part)
+                else:
+                    raise UsageError(f"{flag}: unknown rule or family {part!r} (see `gozt-lint rules`)")
+        return out
+
+    if opts.select:
+        chosen = expand(opts.select, "--select")
+    else:
+        chosen = {s for s, r in rules.items() if opts.all or not FAMILIES[r.family].deep}
+        if not opts.env:
+            chosen -= {s for s, r in rules.items() if r.family == "env"}
+    chosen -= expand(opts.ignore, "--ignore")
+    chosen -= {s for s, sev in ctx.config.severities.items() if sev is None}
+    return [r for s, r in rules.items() if s in chosen]
+
+
+def run(ctx: Context, rules: list[Rule] | None = None) -> Result:
+    if rules is None:
+        rules = select_rules(ctx)
+    if not ctx.units and not ctx.input_errors:
+        ctx.discover()
+    result = Result(root=str(ctx.root))
+    raw: list[Finding] = []
+    for r in rules:
+        result.rules_run.append(r.slug)
+        severity = ctx.config.severities.get(r.slug) or r.severity
+        try:
+            for f in r.check(ctx):
+                raw.append(dataclasses.replace(f, rule=r.slug, severity=severity))
+        except InputError as e:
+            ctx.input_errors.append(e)
+        except GoztError as e:
+            result.internal_errors.append(f"{r.slug}: {e}")
+        except Exception as e:  # a bug in a rule must not hide the other rules' findings
+            detail = traceback.format_exc() if os.environ.get("GOZT_LINT_DEBUG") else f"{type(e).__name__}: {e}"
+            result.internal_errors.append(f"internal error in rule {r.slug}: {detail}")
+
+    seen: set[Finding] = set()
+    for f in raw:
+        if f in seen:
+            continue
+        seen.add(f)
+        if _suppressed(ctx, f):
+            result.suppressed += 1
+            continue
+        result.findings.append(f)
+    result.findings.sort(key=lambda f: f.sort_key)
+    result.notes = list(ctx.notes)
+    # Deduplicate by text: discovery and several rules can trip over the same file.
+    errs: dict[str, InputError] = {}
+    for e in ctx.input_errors:
+        errs.setdefault(str(e), e)
+    result.input_errors = list(errs.values())
+    result.anchor = _anchor(ctx)
+    return result
+
+
+def _suppressed(ctx: Context, f: Finding) -> bool:
+    for ig in ctx.config.ignores:
+        if ig.matches(f.rule, f.module, f.file, str(ctx.root)):
+            return True
+    if f.file and f.line:
+        mf = ctx.modfile_at(f.file)
+        if mf is not None:
+            rules = mf.inline_ignores.get(f.line)
+            if rules and (f.rule in rules or "all" in rules):
+                return True
+    return False
+
+
+def _anchor(ctx: Context) -> tuple[str, int] | None:
+    for u in ctx.units:
+        mf = ctx.modfile_at(str(u.main))
+        if mf is not None:
+            line = mf.module.span.line if getattr(mf, "module", None) is not None else 1
+            return (str(u.main), line)
+        if u.main.exists():
+            return (str(u.main), 1)
+    return None
+
+
+def exit_status(result: Result, fail_on: Severity) -> int:
+    if result.input_errors or result.internal_errors:
+        return 2
+    if any(f.severity.rank >= fail_on.rank for f in result.findings):
+        return 1
+    return 0

@@ -1,0 +1,76 @@
+"""Reading untrusted files carefully and writing files atomically."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from gozt_lint.errors import InputError
+
+# go.mod files above 16 MiB are rejected by the go command (MaxGoMod); go.sum has
+# no documented limit, but anything this size is not a real go.sum.
+MAX_TEXT_FILE = 64 << 20
+
+
+def read_input(path: Path, limit: int = MAX_TEXT_FILE) -> bytes:
+    """The bytes of a regular file, or InputError with a clear reason."""
+    where = str(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(where, "no such file") from None
+    except OSError as e:
+        raise InputError(where, f"cannot access: {e.strerror or e}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(where, "is a directory, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(where, "is not a regular file")
+    if st.st_size > limit:
+        raise InputError(where, f"is {st.st_size} bytes, larger than the {limit >> 20} MiB limit")
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise InputError(where, f"cannot read: {e.strerror or e}") from None
+    if len(data) > limit:
+        raise InputError(where, f"grew beyond the {limit >> 20} MiB limit while being read")
+    return data
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool = False) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never half.
+
+    With ``exclusive``, fail instead of replacing an existing file (the final link
+    is made with ``os.link``, which refuses to overwrite).
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode & ~_umask())
+        if exclusive:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise InputError(str(path), "already exists; not overwriting") from None
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -1,0 +1,3 @@
+"""Rules of the env family."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules of the gomod family."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules of the gosum family."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The gozt-lint language server (installed as ``gozt_lint.lsp``)."""

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests import gotool
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def go_exe() -> str:
+    return gotool.find_go()
+
+
+@pytest.fixture
+def goenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[gotool.GoEnvDirs]:
+    """A hermetic Go environment; also applied to os.environ for in-process runs."""
+    env = gotool.hermetic_env(tmp_path / "goenv")
+    for key in list(__import__("os").environ):
+        if key.startswith("GO") or key in ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"):
+            monkeypatch.delenv(key, raising=False)
+    for k, v in env.environ.items():
+        monkeypatch.setenv(k, v)
+    yield env
+    env.cleanup()
