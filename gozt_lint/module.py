@@ -1,0 +1,538 @@
+"""Module paths and versions, as golang.org/x/mod's `module` and `semver` define them.
+
+- validity of module, import and file paths (``check_path``, ``check_import_path``,
+  ``check_file_path``), the major-version suffix rule (``split_path_version``,
+  ``check_path_major``);
+- ``!``-escaping of paths and versions for cache directories and proxy URLs;
+- semantic versions: validity, canonical form, precedence, pseudo-versions;
+- GOPRIVATE-style prefix glob lists with Go's ``path.Match`` semantics
+  (``match_patterns``), which differ from ``fnmatch``: ``*`` never crosses ``/``.
+
+Check functions return an error string (the go command's wording) or None.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+# -- path validity ------------------------------------------------------------------
+
+_MODULE, _IMPORT, _FILE = 0, 1, 2
+
+_BAD_WINDOWS_NAMES = {"CON", "PRN", "AUX", "NUL"} | {f"COM{i}" for i in range(1, 10)} | {f"LPT{i}" for i in range(1, 10)}
+_FILE_PUNCT = set("!#$%&()+,-.=@[]^_{}~ ")
+
+
+def _char_ok(r: str, kind: int) -> bool:
+    o = ord(r)
+    if o < 0x80:
+        if r.isalnum():
+            return True
+        if kind == _FILE:
+            return r in _FILE_PUNCT
+        return r in "-._~" or (kind == _IMPORT and r == "+")
+    if kind == _FILE:
+        # unicode.IsLetter: general category L*.
+        return unicodedata.category(r).startswith("L")
+    return False
+
+
+def _check_elem(elem: str, kind: int) -> str | None:
+    if elem == "":
+        return "empty path element"
+    if elem.count(".") == len(elem):
+        return f"invalid path element {_q(elem)}"
+    if elem[0] == "." and kind == _MODULE:
+        return "leading dot in path element"
+    if elem[-1] == ".":
+        return "trailing dot in path element"
+    for r in elem:
+        if not _char_ok(r, kind):
+            return f"invalid char {_qr(r)}"
+    short = elem.split(".", 1)[0]
+    if short.upper() in _BAD_WINDOWS_NAMES:
+        return f"{_q(short)} disallowed as path element component on Windows"
+    if kind == _FILE:
+        return None
+    i = short.rfind("~")
+    if i >= 0 and i < len(short) - 1:
+        suffix = short[i + 1 :]
+        if suffix.isascii() and suffix.isdigit():
+            return "trailing tilde and digits in path element"
+    return None
+
+
+def _check_path(path: str, kind: int) -> str | None:
+    if _has_surrogates(path):
+        return "invalid UTF-8"
+    if path == "":
+        return "empty string"
+    if path[0] == "-" and kind != _FILE:
+        return "leading dash"
+    if "//" in path:
+        return "double slash"
+    if path[-1] == "/":
+        return "trailing slash"
+    for elem in path.split("/"):
+        err = _check_elem(elem, kind)
+        if err:
+            return err
+    return None
+
+
+def check_path(path: str) -> str | None:
+    """Why ``path`` is not a valid module path, or None."""
+    err = _check_path(path, _MODULE)
+    if err:
+        return f"malformed module path {_q(path)}: {err}"
+    first = path.split("/", 1)[0]
+    if first == "":
+        return f"malformed module path {_q(path)}: leading slash"
+    if "." not in first:
+        return f"malformed module path {_q(path)}: missing dot in first path element"
+    if path[0] == "-":
+        return f"malformed module path {_q(path)}: leading dash in first path element"
+    for r in first:
+        if not (r in "-." or "0" <= r <= "9" or "a" <= r <= "z"):
+            return f"malformed module path {_q(path)}: invalid char {_qr(r)} in first path element"
+    if split_path_version(path) is None:
+        return f"malformed module path {_q(path)}: invalid version"
+    return None
+
+
+def check_import_path(path: str) -> str | None:
+    err = _check_path(path, _IMPORT)
+    if err:
+        return f"malformed import path {_q(path)}: {err}"
+    if split_path_version(path) is None:
+        return f"malformed import path {_q(path)}: invalid version"
+    return None
+
+
+def check_file_path(path: str) -> str | None:
+    err = _check_path(path, _FILE)
+    if err:
+        return f"malformed file path {_q(path)}: {err}"
+    return None
+
+
+def split_path_version(path: str) -> tuple[str, str] | None:
+    """(prefix, pathMajor) such that prefix + pathMajor == path, or None if the
+    major-version suffix is malformed (``/v1``, ``/v0``, ``/v2.0``, ``/v02``)."""
+    if path.startswith("gopkg.in/"):
+        return _split_gopkg_in(path)
+    i = len(path)
+    dot = False
+    while i > 0 and (path[i - 1].isdigit() and path[i - 1].isascii() or path[i - 1] == "."):
+        if path[i - 1] == ".":
+            dot = True
+        i -= 1
+    if i <= 1 or i == len(path) or path[i - 1] != "v" or path[i - 2] != "/":
+        return path, ""
+    prefix, major = path[: i - 2], path[i - 2 :]
+    if dot or len(major) <= 2 or major[2] == "0" or major == "/v1":
+        return None
+    return prefix, major
+
+
+def _split_gopkg_in(path: str) -> tuple[str, str] | None:
+    i = len(path)
+    if path.endswith("-unstable"):
+        i -= len("-unstable")
+    while i > 0 and "0" <= path[i - 1] <= "9":
+        i -= 1
+    if i <= 1 or path[i - 1] != "v" or path[i - 2] != ".":
+        return None
+    prefix, major = path[: i - 2], path[i - 2 :]
+    if len(major) <= 2 or (major[2] == "0" and major != ".v0"):
+        return None
+    return prefix, major
+
+
+def match_path_major(version: str, path_major: str) -> bool:
+    if path_major.startswith(".v") and path_major.endswith("-unstable"):
+        path_major = path_major[: -len("-unstable")]
+    if version.startswith("v0.0.0-") and path_major == ".v1":
+        # An old bug generated v0.0.0- pseudo-versions for gopkg.in/...v1.
+        return True
+    m = major(version)
+    if path_major == "":
+        return m in ("v0", "v1") or build(version) == "+incompatible"
+    return path_major[0] in "/." and m == path_major[1:]
+
+
+def check_path_major(version: str, path_major: str) -> str | None:
+    """Why ``version`` cannot be a version of a path ending in ``path_major``, or None."""
+    if path_major.startswith(".v") and path_major.endswith("-unstable"):
+        return None
+    if version.startswith("v0.0.0-") and path_major == ".v1":
+        return None
+    if match_path_major(version, path_major):
+        return None
+    want = "v0 or v1" if path_major == "" else path_major[1:]
+    return f"should be {want}, not {major(version) or version}"
+
+
+def check(path: str, version: str) -> str | None:
+    """Why path@version is not a valid module version (as module.Check), or None."""
+    err = check_path(path)
+    if err:
+        return err
+    if not is_valid(version):
+        return f"{path}@{version}: malformed semantic version {_q(version)}"
+    if canonical_version(version) != version:
+        return f"{path}@{version}: invalid version: not a canonical version (should be {canonical_version(version)})"
+    sp = split_path_version(path)
+    assert sp is not None
+    err = check_path_major(version, sp[1])
+    if err:
+        return f"{path}@{version}: invalid version: {err}"
+    return None
+
+
+# -- escaping -----------------------------------------------------------------------
+
+
+def _escape(s: str) -> str | None:
+    out = []
+    for r in s:
+        if r == "!" or ord(r) >= 0x80:
+            return None
+        if "A" <= r <= "Z":
+            out.append("!" + r.lower())
+        else:
+            out.append(r)
+    return "".join(out)
+
+
+def _unescape(s: str) -> str | None:
+    out = []
+    bang = False
+    for r in s:
+        if ord(r) >= 0x80:
+            return None
+        if bang:
+            bang = False
+            if not ("a" <= r <= "z"):
+                return None
+            out.append(r.upper())
+            continue
+        if r == "!":
+            bang = True
+            continue
+        if "A" <= r <= "Z":
+            return None
+        out.append(r)
+    if bang:
+        return None
+    return "".join(out)
+
+
+def escape_path(path: str) -> str:
+    """``github.com/Azure/x`` → ``github.com/!azure/x``; ValueError if invalid."""
+    err = check_path(path)
+    if err:
+        raise ValueError(err)
+    e = _escape(path)
+    if e is None:
+        raise ValueError(f"cannot escape module path {_q(path)}")
+    return e
+
+
+def escape_version(version: str) -> str:
+    err = _check_elem(version, _FILE)
+    if err or "!" in version:
+        raise ValueError(f"disallowed version string {_q(version)}")
+    e = _escape(version)
+    if e is None:
+        raise ValueError(f"disallowed version string {_q(version)}")
+    return e
+
+
+def unescape_path(escaped: str) -> str:
+    path = _unescape(escaped)
+    if path is None:
+        raise ValueError(f"invalid escaped module path {_q(escaped)}")
+    err = check_path(path)
+    if err:
+        raise ValueError(f"invalid escaped module path {_q(escaped)}: {err}")
+    return path
+
+
+def unescape_version(escaped: str) -> str:
+    v = _unescape(escaped)
+    if v is None or _check_elem(v, _FILE):
+        raise ValueError(f"invalid escaped version {_q(escaped)}")
+    return v
+
+
+# -- semantic versions -----------------------------------------------------------------
+
+_SEMVER = re.compile(
+    r"^v(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)"
+    r"(?:-((?:[0-9A-Za-z-]+)(?:\.[0-9A-Za-z-]+)*))?"
+    r"(?:\+((?:[0-9A-Za-z-]+)(?:\.[0-9A-Za-z-]+)*))?)?)?$"
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse(v: str) -> tuple[str, str, str, str, str] | None:
+    m = _SEMVER.match(v)
+    if not m or not v.isascii():
+        return None
+    maj, mnr, pat, pre, bld = m.groups()
+    if pre:
+        for ident in pre.split("."):
+            if ident.isdigit() and len(ident) > 1 and ident[0] == "0":
+                return None
+    return maj, mnr or "0", pat or "0", ("-" + pre) if pre else "", ("+" + bld) if bld else ""
+
+
+def is_valid(v: str) -> bool:
+    return _parse(v) is not None
+
+
+def canonical(v: str) -> str:
+    """``v1.2`` → ``v1.2.0``; build metadata dropped; "" if invalid (semver.Canonical)."""
+    p = _parse(v)
+    if p is None:
+        return ""
+    return f"v{p[0]}.{p[1]}.{p[2]}{p[3]}"
+
+
+def canonical_version(v: str) -> str:
+    """As module.CanonicalVersion: canonical, keeping ``+incompatible``."""
+    c = canonical(v)
+    if c and build(v) == "+incompatible":
+        c += "+incompatible"
+    return c
+
+
+def major(v: str) -> str:
+    p = _parse(v)
+    return f"v{p[0]}" if p else ""
+
+
+def prerelease(v: str) -> str:
+    p = _parse(v)
+    return p[3] if p else ""
+
+
+def build(v: str) -> str:
+    p = _parse(v)
+    return p[4] if p else ""
+
+
+def _cmp_int(a: str, b: str) -> int:
+    if len(a) != len(b):
+        return -1 if len(a) < len(b) else 1
+    return (a > b) - (a < b)
+
+
+def _cmp_pre(x: str, y: str) -> int:
+    if x == y:
+        return 0
+    if x == "":
+        return 1
+    if y == "":
+        return -1
+    xs, ys = x[1:].split("."), y[1:].split(".")
+    for a, b in zip(xs, ys):
+        if a == b:
+            continue
+        an, bn = a.isdigit(), b.isdigit()
+        if an and bn:
+            return _cmp_int(a, b)
+        if an != bn:
+            return -1 if an else 1
+        return -1 if a < b else 1
+    return (len(xs) > len(ys)) - (len(xs) < len(ys))
+
+
+def compare(v: str, w: str) -> int:
+    """Semver precedence; invalid versions sort before all valid ones (semver.Compare)."""
+    pv, pw = _parse(v), _parse(w)
+    if pv is None and pw is None:
+        return 0
+    if pv is None:
+        return -1
+    if pw is None:
+        return 1
+    for a, b in zip(pv[:3], pw[:3]):
+        c = _cmp_int(a, b)
+        if c:
+            return c
+    return _cmp_pre(pv[3], pw[3])
+
+
+# sorted(versions, key=version_key) orders by semver precedence.
+version_key = functools.cmp_to_key(compare)
+
+
+_PSEUDO = re.compile(
+    r"^v[0-9]+\.(0\.0-|\d+\.\d+-([^+]*\.)?0\.)\d{14}-[A-Za-z0-9]+(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
+)
+
+
+def is_pseudo_version(v: str) -> bool:
+    """A version naming an untagged commit (vX.0.0-yyyymmddhhmmss-abcdefabcdef and kin)."""
+    return v.count("-") >= 2 and is_valid(v) and _PSEUDO.match(v) is not None
+
+
+def pseudo_version_parts(v: str) -> tuple[str, str] | None:
+    """(UTC timestamp yyyymmddhhmmss, revision) of a pseudo-version."""
+    if not is_pseudo_version(v):
+        return None
+    core = v.split("+", 1)[0]
+    rest, rev = core.rsplit("-", 1)
+    ts = rest[-14:]
+    return ts, rev
+
+
+# -- GOPRIVATE-style patterns --------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1024)
+def _glob_regex(pattern: str) -> re.Pattern[str] | None:
+    """Go's path.Match pattern as a regex, or None if the pattern is malformed
+    (a malformed pattern never matches)."""
+    out = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "\\":
+            if i + 1 >= n:
+                return None
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+        elif c == "[":
+            i += 1
+            negate = False
+            if i < n and pattern[i] == "^":
+                negate = True
+                i += 1
+            ranges: list[str] = []
+            first = True
+            while True:
+                if i >= n:
+                    return None
+                if pattern[i] == "]" and not first:
+                    i += 1
+                    break
+                lo, i = _class_char(pattern, i)
+                if lo is None:
+                    return None
+                hi = lo
+                if i < n and pattern[i] == "-":
+                    hi, i = _class_char(pattern, i + 1)
+                    if hi is None:
+                        return None
+                ranges.append(re.escape(lo) if lo == hi else f"{re.escape(lo)}-{re.escape(hi)}")
+                first = False
+            if not ranges:
+                return None
+            out.append(("[^" if negate else "[") + "".join(ranges) + "]")
+        else:
+            out.append(re.escape(c))
+            i += 1
+    try:
+        return re.compile("".join(out), re.DOTALL)
+    except re.error:
+        return None
+
+
+def _class_char(pattern: str, i: int) -> tuple[str | None, int]:
+    if i >= len(pattern):
+        return None, i
+    c = pattern[i]
+    if c in "-]":
+        return None, i
+    if c == "\\":
+        if i + 1 >= len(pattern):
+            return None, i
+        return pattern[i + 1], i + 2
+    return c, i + 1
+
+
+def path_match(pattern: str, name: str) -> bool:
+    """Go's path.Match (a malformed pattern matches nothing)."""
+    rx = _glob_regex(pattern)
+    return rx is not None and rx.fullmatch(name) is not None
+
+
+def split_patterns(globs: str) -> list[str]:
+    """The non-empty entries of a comma-separated GOPRIVATE-style list, trailing '/' removed."""
+    out = []
+    for g in globs.split(","):
+        g = g[:-1] if g.endswith("/") else g
+        if g:
+            out.append(g)
+    return out
+
+
+def match_patterns(globs: str, target: str) -> bool:
+    """module.MatchPrefixPatterns: does any glob match a leading prefix of ``target``?
+
+    A glob with k slashes is matched against the first k+1 path elements of the
+    target; ``rsc.io/private`` matches ``rsc.io/private/quux`` but not ``rsc.io/privateer``.
+    """
+    return matching_pattern(globs, target) is not None
+
+
+def matching_pattern(globs: str, target: str) -> str | None:
+    """The first glob of ``globs`` that matches ``target`` (see match_patterns)."""
+    for glob in split_patterns(globs):
+        n = glob.count("/")
+        elems = target.split("/")
+        if len(elems) < n + 1:
+            continue
+        prefix = "/".join(elems[: n + 1])
+        if path_match(glob, prefix):
+            return glob
+    return None
+
+
+# -- small helpers --------------------------------------------------------------------
+
+
+def _has_surrogates(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _q(s: str) -> str:
+    """Go's %q for a string, close enough for messages."""
+    out = ['"']
+    for ch in s:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            o = ord(ch)
+            out.append(f"\\x{o:02x}" if o < 0x80 else (f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}"))
+    out.append('"')
+    return "".join(out)
+
+
+def _qr(r: str) -> str:
+    """Go's %q for a rune."""
+    if r == "'":
+        return "'\\''"
+    if r.isprintable():
+        return f"'{r}'"
+    o = ord(r)
+    return f"'\\x{o:02x}'" if o < 0x80 else f"'\\u{o:04x}'"
