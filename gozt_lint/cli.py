@@ -27,6 +27,8 @@ SUBCOMMANDS: dict[str, str] = {
     "rules": "gozt_lint.cli:cmd_rules",
     "init": "gozt_lint.cli:cmd_init",
     "lsp": "gozt_lint.cli:cmd_lsp",
+    "snapshot": "gozt_lint.snapshot:main",
+    "cache": "gozt_lint.repair:main",
 }
 
 

@@ -43,6 +43,7 @@ class Options:
     snapshot: str | None = None
     jobs: int | None = None
     progress: bool = False
+    go: str | None = None  # the go binary to examine and run (default: `go` on PATH)
 
 
 @dataclass(frozen=True)

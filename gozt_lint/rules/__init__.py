@@ -44,6 +44,12 @@ FAMILIES: dict[str, Family] = {
         Family("env", "the go command's environment and policy (go env, PATH, GOROOT)", False),
         Family("gomod", "go.mod and go.work files", False),
         Family("gosum", "go.sum and go.work.sum files", False),
+        Family("history", "go.sum changes against git history (HEAD, the index, a base ref)", False),
+        Family("modcache", "the module cache (GOMODCACHE), hashed byte for byte", True),
+        Family("buildcache", "the build cache (GOCACHE)", True),
+        Family("sumdb", "go.sum and the cache against the Go checksum database", True),
+        Family("toolchain", "the go binary, GOROOT and installed Go binaries", True),
+        Family("snapshot", "drift from a recorded snapshot (--snapshot FILE)", True),
     )
 }
 

@@ -1,0 +1,3 @@
+"""Rules of the buildcache family."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules of the history family."""
+
+from __future__ import annotations

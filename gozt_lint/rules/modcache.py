@@ -1,0 +1,3 @@
+"""Rules of the modcache family."""
+
+from __future__ import annotations

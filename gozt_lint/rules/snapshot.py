@@ -1,0 +1,3 @@
+"""Rules of the snapshot family."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules of the sumdb family."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules of the toolchain family."""
+
+from __future__ import annotations
