@@ -43,8 +43,14 @@ def test_no_orphan_pages() -> None:
     assert pages <= slugs, f"pages without a rule: {sorted(pages - slugs)}"
 
 
-def test_readme_lists_every_rule() -> None:
+def test_readme_rule_table_is_current() -> None:
+    from gozt_lint.cli import rules_markdown
+
     readme = (ROOT / "README.md").read_text()
+    start = readme.index("<!-- rules-table")
+    start = readme.index("\n", start) + 1
+    end = readme.index("<!-- end rules-table -->")
+    assert readme[start:end] == rules_markdown(), "regenerate with `gozt-lint rules --format markdown`"
     missing = [s for s in all_rules() if f"`{s}`" not in readme]
     assert not missing, f"README lacks {missing}"
 
