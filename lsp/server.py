@@ -39,6 +39,7 @@ from gozt_lint.finding import Finding, Severity
 from gozt_lint.lsp import check as checks
 from gozt_lint.lsp import settings as settings_mod
 from gozt_lint.lsp.check import Outcome, Request
+from gozt_lint.lsp.edits import line_edit
 from gozt_lint.lsp.locate import directive_modules, split_lines
 from gozt_lint.lsp.place import DocView, Placed, kind_of, place
 
@@ -459,7 +460,7 @@ class GoztLanguageServer(LanguageServer):
         except Exception as e:
             log.info("workspace/configuration failed: %s", e)
             return
-        value = result[0] if isinstance(result, list) and result else None
+        value = result[0] if isinstance(result, (list, tuple)) and result else None
         self.client_settings = dict(value) if isinstance(value, dict) else {}
 
 
@@ -761,13 +762,17 @@ def code_action(ls: GoztLanguageServer, params: types.CodeActionParams) -> list[
     path = doc_path(uri)
     if path is None or kind_of(path) is None:
         return None
+    from gozt_lint.rules import all_rules
+
+    rules = all_rules()
     known = ls.published.get(uri, {})
     actions: list[types.CodeAction] = []
     for diag in params.context.diagnostics:
         if diag.source != SOURCE:
             continue
+        # Clients without data support send the diagnostic back bare: use what we published.
         data = diag.data if isinstance(diag.data, dict) else known.get(_diag_key(diag))
-        if not isinstance(data, dict) or not data.get("rule"):
+        if not isinstance(data, dict) or data.get("rule") not in rules:
             continue
         actions.extend(_actions_for(ls, path, diag, data))
     return actions
@@ -829,8 +834,8 @@ def _actions_for(ls: GoztLanguageServer, path: str, diag: types.Diagnostic, data
 
 
 def _line_edit(ls: GoztLanguageServer, fix: dict[str, Any], expect: Any) -> types.WorkspaceEdit | None:
-    target, line, kind = fix.get("file"), fix.get("line"), fix.get("kind")
-    if not isinstance(target, str) or not isinstance(line, int) or line < 1:
+    target = fix.get("file")
+    if not isinstance(target, str):
         return None
     target = _norm(target)
     doc = ls.open_docs().get(target)
@@ -842,36 +847,17 @@ def _line_edit(ls: GoztLanguageServer, fix: dict[str, Any], expect: Any) -> type
         except (OSError, UnicodeDecodeError):
             return None
     lines = split_lines(text)
-    n = len(lines) - 1 if lines and lines[-1] == "" else len(lines)  # a final "\n" ends a line
-    codec = ls.workspace.position_codec
-    uri = from_fs_path(target) or ""
-    if kind == "remove-line":
-        if line > n or (isinstance(expect, str) and lines[line - 1] != expect):
-            return None
-        rng = types.Range(start=types.Position(line=line - 1, character=0), end=types.Position(line=line, character=0))
-        if line == len(lines):  # last line without a newline
-            rng = types.Range(
-                start=types.Position(line=line - 1, character=0),
-                end=types.Position(line=line - 1, character=_units(codec, lines, line - 1, len(lines[line - 1]))),
-            )
-        return types.WorkspaceEdit(changes={uri: [types.TextEdit(range=rng, new_text="")]})
-    new = fix.get("text")
-    if not isinstance(new, str) or "\n" in new:
+    edit = line_edit(lines, fix, expect if isinstance(expect, str) else None)
+    if edit is None:
         return None
-    fields = new.split()
-    if line <= n and lines[line - 1].split()[:2] == fields[:2]:
-        # The same module version holds another hash here: put the recorded one back.
-        end = _units(codec, lines, line - 1, len(lines[line - 1]))
-        rng = types.Range(start=types.Position(line=line - 1, character=0), end=types.Position(line=line - 1, character=end))
-        return types.WorkspaceEdit(changes={uri: [types.TextEdit(range=rng, new_text=new)]})
-    # The line is gone: insert it where it was (or at the end).
-    at = min(line - 1, n)
-    if at == n and lines and lines[-1] != "":
-        end = _units(codec, lines, len(lines) - 1, len(lines[-1]))
-        pos = types.Position(line=len(lines) - 1, character=end)
-        return types.WorkspaceEdit(changes={uri: [types.TextEdit(range=types.Range(start=pos, end=pos), new_text="\n" + new)]})
-    pos = types.Position(line=at, character=0)
-    return types.WorkspaceEdit(changes={uri: [types.TextEdit(range=types.Range(start=pos, end=pos), new_text=new + "\n")]})
+    l0, c0, l1, c1, new_text = edit
+    codec = ls.workspace.position_codec
+    rng = types.Range(
+        start=types.Position(line=l0, character=_units(codec, lines, l0, c0)),
+        end=types.Position(line=l1, character=_units(codec, lines, l1, c1)),
+    )
+    uri = from_fs_path(target) or ""
+    return types.WorkspaceEdit(changes={uri: [types.TextEdit(range=rng, new_text=new_text)]})
 
 
 def _quarantine_fn() -> Any:
