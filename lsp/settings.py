@@ -89,6 +89,8 @@ def _apply(s: Settings, key: str, value: Any, families: set[str], rules: set[str
         else:
             s.problems.append("go must be a path")
     elif key == "severity":
+        if isinstance(value, (list, tuple)) and not value:
+            return  # an empty Lua table arrives as a JSON array
         if not isinstance(value, Mapping):
             s.problems.append("severity must map rule slugs to error, warning, info or off")
             return
