@@ -78,9 +78,11 @@ def run(
     on_rule: Callable[[int, int, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     config: Any = None,
+    sum_cache: Any = None,
 ) -> Outcome:
     from gozt_lint import engine
-    from gozt_lint.context import Context, Options
+    from gozt_lint.context import Options
+    from gozt_lint.lsp.incremental import EditorContext
     from gozt_lint.errors import GoztError
     from gozt_lint.rules import FAMILIES, all_rules
 
@@ -100,12 +102,13 @@ def run(
     if not families:
         return out
     options = Options(paths=list(req.paths), select=families, online=req.online, go=req.go)
-    ctx = Context(
+    ctx = EditorContext(
         cwd=Path(req.cwd),
         options=options,
         config=config,
         environ=environ,
         overlay={p: encode_overlay(t) for p, t in req.overlay.items()},
+        sum_cache=sum_cache,
     )
     try:
         rules = engine.select_rules(ctx)

@@ -16,6 +16,7 @@ The rules of placement (the server's whole "knowledge" of findings):
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import Iterable, Mapping
@@ -32,24 +33,28 @@ def kind_of(path: str) -> str | None:
     return {"go.mod": "gomod", "go.work": "gowork", "go.sum": "gosum", "go.work.sum": "gosum"}.get(name)
 
 
-@dataclass
 class DocView:
-    path: str
-    kind: str
-    lines: list[str]
-    directives: list[Directive]
-    sumlines: list[SumLine]
+    """One buffer: its lines, and (parsed on first use) its directives or go.sum lines."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.kind = kind_of(path) or "gosum"
+        self.text = text
+        self.lines = split_lines(text)
 
     @classmethod
     def of(cls, path: str, text: str) -> DocView:
-        kind = kind_of(path) or "gosum"
-        directives: list[Directive] = []
-        sumlines: list[SumLine] = []
-        if kind == "gosum":
-            sumlines = parse_gosum(path, text.encode("utf-8", "surrogatepass")).lines
-        else:
-            directives = scan_modfile(text)
-        return cls(path, kind, split_lines(text), directives, sumlines)
+        return cls(path, text)
+
+    @functools.cached_property
+    def directives(self) -> list[Directive]:
+        return scan_modfile(self.text) if self.kind != "gosum" else []
+
+    @functools.cached_property
+    def sumlines(self) -> list[SumLine]:
+        if self.kind != "gosum":
+            return []
+        return parse_gosum(self.path, self.text.encode("utf-8", "surrogatepass")).lines
 
     def module_lines(self, path: str, version: str | None, prefer_gomod: bool) -> list[Span]:
         """Spans of this buffer's lines that name ``path`` (at ``version`` if given)."""

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import sys
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ from gozt_lint.lsp import check as checks
 from gozt_lint.lsp import settings as settings_mod
 from gozt_lint.lsp.check import Outcome, Request
 from gozt_lint.lsp.edits import line_edit
+from gozt_lint.lsp.incremental import SumCache
 from gozt_lint.lsp.locate import directive_modules, split_lines
 from gozt_lint.lsp.place import DocView, Placed, kind_of, place
 
@@ -84,6 +87,8 @@ class UnitState:
     fast_task: asyncio.Task[None] | None = None
     fast_dirty: bool = False
     heavy_run: HeavyRun | None = None
+    # (uri, version, perf_counter) of the last change, for GOZT_LINT_LSP_TIMING.
+    last_change: tuple[str, int, float] | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -105,11 +110,14 @@ class GoztLanguageServer(LanguageServer):
         self.init_options: dict[str, Any] = {}
         self.client_settings: dict[str, Any] = {}
         self.units: dict[str, UnitState] = {}
+        self.sum_cache = SumCache()  # used from the fast thread only
         self.published: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
         self._configs: dict[str, tuple[tuple[int, int, int], Any, str | None]] = {}
         self._said: set[str] = set()
         self._heavy_sem: asyncio.Semaphore | None = None
         self._heavy_slots = 0
+        # Report change-to-publish times (bench/lsp_latency.py reads them).
+        self.timing = bool(os.environ.get("GOZT_LINT_LSP_TIMING"))
 
     # -- capabilities ----------------------------------------------------------------------
 
@@ -248,6 +256,10 @@ class GoztLanguageServer(LanguageServer):
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=doc.uri, version=doc.version, diagnostics=diags)
             )
+            if self.timing and st.last_change is not None and st.last_change[:2] == (doc.uri, doc.version):
+                ms = (time.perf_counter() - st.last_change[2]) * 1000
+                st.last_change = None
+                self.log_client(f"timing: change to publish {ms:.2f} ms ({len(diags)} diagnostics, version {doc.version})")
 
     def diagnostic(self, p: Placed, view: DocView, rules: dict[str, Any]) -> types.Diagnostic:
         f = p.finding
@@ -299,7 +311,7 @@ class GoztLanguageServer(LanguageServer):
                 s = self.settings_for(st.unit)
                 req, versions = self.request_for(st.unit, s.fast, s)
                 config = self.config_for(st.unit)
-                outcome = await loop.run_in_executor(self.fast_pool, _run_fast, req, self.environ, config)
+                outcome = await loop.run_in_executor(self.fast_pool, _run_fast, req, self.environ, config, self.sum_cache)
                 if st.fast_dirty:
                     continue  # newer text arrived: check it before publishing anything
                 docs = self.unit_docs(st.unit)
@@ -502,8 +514,8 @@ def _diag_key(d: types.Diagnostic) -> tuple[Any, ...]:
     return (r.start.line, r.start.character, r.end.line, r.end.character, d.code, d.message)
 
 
-def _run_fast(req: Request, environ: dict[str, str], config: Any) -> Outcome:
-    return checks.run(req, environ, config=config)
+def _run_fast(req: Request, environ: dict[str, str], config: Any, sum_cache: SumCache) -> Outcome:
+    return checks.run(req, environ, config=config, sum_cache=sum_cache)
 
 
 def _safe(fn: Any) -> Any:
@@ -600,6 +612,8 @@ def did_change(ls: GoztLanguageServer, params: types.DidChangeTextDocumentParams
         return
     st = ls.state_for(path)
     if st is not None:
+        if ls.timing:
+            st.last_change = (params.text_document.uri, params.text_document.version, time.perf_counter())
         ls.schedule_fast(st)
         ls.schedule_heavy(st)
 
@@ -623,6 +637,7 @@ def did_close(ls: GoztLanguageServer, params: types.DidCloseTextDocumentParams) 
     if path is None or kind_of(path) is None:
         return
     ls.clear(uri)
+    ls.sum_cache.forget(path)
     st = ls.state_for(path)
     if st is not None and not ls.unit_docs(st.unit):
         if st.heavy_run is not None:
@@ -971,6 +986,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # stdout is the protocol. Keep a private handle on it and point fd 1 (and
     # sys.stdout) at stderr, so no print and no child process can corrupt it.
+    # Load every rule now, then move everything alive (pygls, lsprotocol, the
+    # registry: hundreds of thousands of objects) out of the garbage collector's
+    # sight: otherwise a full collection walks them all every few keystrokes and
+    # adds tens of milliseconds to a check.
+    from gozt_lint.rules import all_rules
+
+    all_rules()
+    gc.collect()
+    gc.freeze()
+
     sys.stdout.flush()
     channel = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)

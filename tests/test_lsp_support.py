@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gozt_lint.config import add_ignore, load_config
 from gozt_lint.errors import UsageError
@@ -296,3 +298,45 @@ def test_provenance_from_the_real_cache(gomodule: lsp_fixtures.GoModule) -> None
     assert "error `gosum-conflict`: x" in md
     missing = provenance.gather(ctx, "example.com/nothere", "v1.0.0")
     assert missing.ziphash is None and missing.gosum == [] and "not downloaded" in provenance.render_markdown(missing)
+
+
+# -- incremental go.sum parsing ----------------------------------------------------------------------
+
+_LINES = st.sampled_from(
+    [
+        "example.com/a v1.0.0 h1:AAAA=",
+        "example.com/a v1.0.0/go.mod h1:BBBB=",
+        "example.com/b v0.1.0 h1:CCCC=\r",
+        "  example.com/c   v1.2.3\th1:DDDD=  ",
+        "",
+        "   ",
+        "too few fields",
+        "one two three four",
+        "nul \x00 in line",
+        "exämple.com/😀 v1.0.0 h1:x=",
+        "\udcff bad utf8 h1:x",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=st.lists(_LINES, max_size=25),
+    edits=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 5), st.lists(_LINES, max_size=4)), min_size=1, max_size=4),
+)
+def test_reparse_equals_a_full_parse(before: list[str], edits: list[tuple[int, int, list[str]]]) -> None:
+    """Reusing unchanged lines gives exactly what parsing from scratch gives."""
+    from gozt_lint.lsp.incremental import reparse
+    from gozt_lint.sumfile import parse_gosum
+
+    def enc(lines: list[str]) -> bytes:
+        return "\n".join(lines).encode("utf-8", "surrogateescape")
+
+    lines = list(before)
+    prev = reparse("/w/go.sum", enc(lines), None)
+    for at, drop, insert in edits:
+        at = min(at, len(lines))
+        lines[at : at + drop] = insert
+        data = enc(lines)
+        prev = reparse("/w/go.sum", data, prev)
+        assert prev[1] == parse_gosum("/w/go.sum", data)
