@@ -114,10 +114,22 @@ class GoztLanguageServer(LanguageServer):
         self.published: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
         self._configs: dict[str, tuple[tuple[int, int, int], Any, str | None]] = {}
         self._said: set[str] = set()
+        self._logged: set[tuple[str, str]] = set()
         self._heavy_sem: asyncio.Semaphore | None = None
         self._heavy_slots = 0
         # Report change-to-publish times (bench/lsp_latency.py reads them).
         self.timing = bool(os.environ.get("GOZT_LINT_LSP_TIMING"))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # pygls pops up "Error in server" for anything that goes wrong outside a
+        # request (e.g. a change to a document that was never opened): log it instead.
+        log.warning("%s: %s: %s", getattr(source, "__name__", source), type(error).__name__, error)
+        try:
+            self.window_log_message(
+                types.LogMessageParams(type=types.MessageType.Warning, message=f"ignored: {type(error).__name__}: {error}")
+            )
+        except Exception:
+            pass
 
     # -- capabilities ----------------------------------------------------------------------
 
@@ -437,10 +449,15 @@ class GoztLanguageServer(LanguageServer):
         self.work_done_progress.tokens.pop(token, None)
 
     def _report(self, outcome: Outcome) -> None:
+        # Each distinct note or error once per session: background runs repeat them.
         for note in outcome.notes:
-            self.log_client(f"note: {note}", types.MessageType.Info)
+            if ("note", note) not in self._logged:
+                self._logged.add(("note", note))
+                self.log_client(f"note: {note}", types.MessageType.Info)
         for err in outcome.errors:
-            self.log_client(f"error: {err}", types.MessageType.Warning)
+            if ("error", err) not in self._logged:
+                self._logged.add(("error", err))
+                self.log_client(f"error: {err}", types.MessageType.Warning)
 
     # -- whole-workspace actions ------------------------------------------------------------
 

@@ -457,6 +457,8 @@ async def test_survives_bad_requests_and_bad_input(gomodule: lsp_fixtures.GoModu
         )
         assert h is not None
         await wait_until(lambda: finished_runs(client), what="a background run despite a missing go")
+        # Logged, never popped up as server errors.
+        assert not [m for m in client.messages if m.type == types.MessageType.Error], client.messages
 
 
 def test_lsp_subcommand_help_goes_to_stdout_and_exits(tmp_path: Path) -> None:

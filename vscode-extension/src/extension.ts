@@ -12,6 +12,7 @@ import {
   readLaunchSettings,
   reasonPrompt,
   resolveLaunch,
+  serverSettings,
   statusText,
   whichIn,
   withReason,
@@ -111,7 +112,7 @@ async function start(): Promise<void> {
     outputChannel: output,
     traceOutputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    initializationOptions: { goztLint: vscode.workspace.getConfiguration("goztLint") },
+    initializationOptions: { goztLint: serverSettings((key) => config.get(key)) },
     synchronize: { configurationSection: "goztLint" },
     middleware: {
       executeCommand: async (command, args, next) => {

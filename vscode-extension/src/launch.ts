@@ -155,3 +155,28 @@ export function reasonPrompt(args: unknown[]): string {
   const module = first && typeof first.module === "string" ? ` for ${first.module}` : "";
   return `Why is ${rule}${module} acceptable? (recorded in .gozt-lint.toml)`;
 }
+
+/** The server-side settings (the `goztLint` section the server reads), from the
+ * extension's configuration: only known keys with the right types. */
+export function serverSettings(get: (key: string) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const families = get("families");
+  if (Array.isArray(families)) {
+    out.families = stringList(families);
+  }
+  const online = get("online");
+  if (typeof online === "boolean") {
+    out.online = online;
+  }
+  const go = get("go");
+  if (typeof go === "string" && go.trim()) {
+    out.go = go.trim();
+  }
+  const severity = get("severity");
+  if (severity && typeof severity === "object" && !Array.isArray(severity)) {
+    out.severity = Object.fromEntries(
+      Object.entries(severity as Record<string, unknown>).filter(([, v]) => typeof v === "string"),
+    );
+  }
+  return out;
+}

@@ -8,6 +8,7 @@ import {
   readLaunchSettings,
   reasonPrompt,
   resolveLaunch,
+  serverSettings,
   statusText,
   stringList,
   whichIn,
@@ -97,4 +98,20 @@ test("ignore reason is added without touching the other fields", () => {
   assert.deepEqual(args[0], { rule: "gosum-conflict", module: "example.com/a", path: "/w/go.sum" });
   assert.equal(reasonPrompt(args), "Why is gosum-conflict for example.com/a acceptable? (recorded in .gozt-lint.toml)");
   assert.deepEqual(withReason([], "r"), [{ reason: "r" }]);
+});
+
+test("server settings keep known keys with the right types only", () => {
+  const config: Record<string, unknown> = {
+    families: ["gomod", 3, "env"],
+    online: "yes",
+    go: "  /usr/local/go/bin/go ",
+    severity: { "pseudo-version": "off", bad: 1 },
+    path: ["/x"],
+  };
+  assert.deepEqual(serverSettings((k) => config[k]), {
+    families: ["gomod", "env"],
+    go: "/usr/local/go/bin/go",
+    severity: { "pseudo-version": "off" },
+  });
+  assert.deepEqual(serverSettings(() => undefined), {});
 });
