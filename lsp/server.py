@@ -393,6 +393,10 @@ class GoztLanguageServer(LanguageServer):
                     self._progress_end(run, token)
             if run.cancelled or outcome is None:
                 return
+            if outcome.errors and not outcome.rules_run:
+                # The worker died before running anything: keep what we showed.
+                self._report(outcome)
+                return
             st.heavy = outcome
             self._report(outcome)
             self.publish_unit(st)
@@ -755,8 +759,10 @@ async def hover(ls: GoztLanguageServer, params: types.HoverParams) -> types.Hove
     text_line = view.lines[line]
     start = len(text_line) - len(text_line.lstrip())
     codec = ls.workspace.position_codec
+    formats = ls.has("text_document.hover.content_format", None) or [types.MarkupKind.Markdown]
+    kind = types.MarkupKind.Markdown if types.MarkupKind.Markdown in formats else types.MarkupKind.PlainText
     return types.Hover(
-        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+        contents=types.MarkupContent(kind=kind, value=text),
         range=types.Range(
             start=types.Position(line=line, character=_units(codec, view.lines, line, start)),
             end=types.Position(line=line, character=_units(codec, view.lines, line, len(text_line.rstrip()))),

@@ -154,3 +154,69 @@ def test_neovim_shows_the_diagnostics(tmp_path: Path, overrides: dict[str, dict[
         # Anything else shown there comes from the background families (env etc.).
         for d in e["diagnostics"]:
             assert d["source"] == "gozt-lint" and d["code"] in all_rules()
+
+
+ACTION_SCRIPT = r"""
+local ok, err = pcall(function()
+  vim.opt.rtp:prepend(vim.env.GOZT_RTP)
+  vim.lsp.config('gozt_lint', { init_options = { goztLint = { families = { 'gosum' } } } })
+  vim.lsp.enable('gozt_lint')
+  -- The user's answer to the reason prompt of our Lua command handler.
+  vim.ui.input = function(opts, on_confirm)
+    on_confirm('accepted in review #42')
+  end
+  vim.cmd.edit(vim.env.GOZT_FILE)
+  local buf = vim.api.nvim_get_current_buf()
+  local diag
+  vim.wait(60000, function()
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.code == vim.env.GOZT_RULE then diag = d return true end
+    end
+    return false
+  end, 50)
+  assert(diag, 'no ' .. vim.env.GOZT_RULE .. ' diagnostic')
+  vim.api.nvim_win_set_cursor(0, { diag.lnum + 1, diag.col })
+  vim.lsp.buf.code_action({
+    apply = true,
+    filter = function(a) return a.title:match('^Ignore ') ~= nil end,
+  })
+  local config = vim.fs.joinpath(vim.fs.dirname(vim.env.GOZT_FILE), '.gozt-lint.toml')
+  local written = vim.wait(60000, function()
+    return vim.uv.fs_stat(config) ~= nil and #vim.tbl_filter(function(d)
+      return d.code == vim.env.GOZT_RULE
+    end, vim.diagnostic.get(buf)) == 0
+  end, 50)
+  vim.fn.writefile({ vim.json.encode({ written = written }) }, vim.env.GOZT_OUT)
+end)
+if not ok then
+  vim.fn.writefile({ vim.json.encode({ error = tostring(err) }) }, vim.env.GOZT_OUT)
+end
+vim.cmd('qa!')
+"""
+
+
+def test_neovim_ignore_action_asks_for_a_reason(tmp_path: Path) -> None:
+    """The code action runs our Lua command handler: it asks for the reason
+    (vim.ui.input), the server writes .gozt-lint.toml and the finding goes away."""
+    if "gosum-conflict" not in all_rules():
+        pytest.skip("gosum-conflict is not registered yet")
+    exe = nvim()
+    m = lsp_fixtures.build(tmp_path / "build")
+    first = m.gosum.read_text().split("\n")[0].split()
+    m.gosum.write_text(m.gosum.read_text() + f"{first[0]} {first[1]} {first[2][:-2]}A=\n")
+    env = dict(m.env.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    out = tmp_path / "out.json"
+    script = tmp_path / "t.lua"
+    script.write_text(ACTION_SCRIPT)
+    env.update(GOZT_RTP=str(ROOT), GOZT_FILE=str(m.gosum), GOZT_OUT=str(out), GOZT_RULE="gosum-conflict")
+    p = subprocess.run(
+        [exe, "--headless", "--clean", "-c", f"luafile {script}"], cwd=m.dir, env=env, capture_output=True, text=True, timeout=240
+    )
+    assert p.returncode == 0, p.stderr
+    result = json.loads(out.read_text())
+    assert result == {"written": True}, result
+    text = (m.dir / ".gozt-lint.toml").read_text()
+    assert 'rule = "gosum-conflict"' in text and 'reason = "accepted in review #42"' in text
+    assert f'module = "{first[0]}"' in text
