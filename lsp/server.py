@@ -105,7 +105,9 @@ class GoztLanguageServer(LanguageServer):
         # Our own executors: pygls' thread pool also reads stdin, so work there
         # would delay every message (see the pygls notes in the design docs).
         self.fast_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gozt-fast")
-        self.heavy_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gozt-heavy")
+        self.heavy_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="gozt-heavy")
+        # Hovers and commands: never queued behind background checks.
+        self.aux_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gozt-aux")
         self.environ = dict(os.environ)
         self.init_options: dict[str, Any] = {}
         self.client_settings: dict[str, Any] = {}
@@ -754,7 +756,7 @@ async def hover(ls: GoztLanguageServer, params: types.HoverParams) -> types.Hove
     config = ls.config_for(st.unit)
     loop = asyncio.get_running_loop()
     text = await loop.run_in_executor(
-        ls.heavy_pool, _provenance_markdown, req, ls.environ, config, target, findings, rules_run
+        ls.aux_pool, _provenance_markdown, req, ls.environ, config, target, findings, rules_run
     )
     text_line = view.lines[line]
     start = len(text_line) - len(text_line.lstrip())
@@ -932,7 +934,7 @@ async def add_ignore_command(ls: GoztLanguageServer, *args: Any) -> dict[str, An
     file = spec.get("file") if isinstance(spec.get("file"), str) else None
     loop = asyncio.get_running_loop()
     try:
-        await loop.run_in_executor(ls.heavy_pool, lambda: add_ignore(target, rule, str(reason), module=module, file=file))
+        await loop.run_in_executor(ls.aux_pool, lambda: add_ignore(target, rule, str(reason), module=module, file=file))
     except Exception as e:
         ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"gozt-lint: {e}"))
         return None
@@ -960,7 +962,7 @@ async def quarantine_command(ls: GoztLanguageServer, *args: Any) -> Any:
     s = ls.settings_for(st.unit if st else None)
     loop = asyncio.get_running_loop()
     try:
-        result = await loop.run_in_executor(ls.heavy_pool, _call_quarantine, fn, module, version, ls.environ, s.go, path)
+        result = await loop.run_in_executor(ls.aux_pool, _call_quarantine, fn, module, version, ls.environ, s.go, path)
     except Exception as e:
         ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"gozt-lint: quarantine failed: {e}"))
         return None
@@ -1029,4 +1031,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.cancel_all()
         server.fast_pool.shutdown(wait=False, cancel_futures=True)
         server.heavy_pool.shutdown(wait=False, cancel_futures=True)
+        server.aux_pool.shutdown(wait=False, cancel_futures=True)
     return 0
