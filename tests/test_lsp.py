@@ -470,8 +470,8 @@ async def test_stdout_carries_only_protocol(
     gomodule: lsp_fixtures.GoModule, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """Whatever code running inside the server prints (here a stand-in for a noisy
-    rule: the core's engine.run wrapped to print and to start a child that writes
-    to the inherited stdout) goes to stderr, never into the protocol channel."""
+    rule: the core's Context.discover wrapped to print and to start a child that
+    writes to the inherited stdout) goes to stderr, never into the protocol channel."""
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(
@@ -479,15 +479,15 @@ async def test_stdout_carries_only_protocol(
         "_import = builtins.__import__\n"
         "def _hook(name, *a, **k):\n"
         "    m = _import(name, *a, **k)\n"
-        "    eng = sys.modules.get('gozt_lint.engine')\n"
-        "    if eng is not None and hasattr(eng, 'run') and not getattr(eng, '_noisy', False):\n"
-        "        eng._noisy = True\n"
-        "        run = eng.run\n"
-        "        def noisy(*args, **kw):\n"
+        "    ctx = sys.modules.get('gozt_lint.context')\n"
+        "    if ctx is not None and hasattr(ctx, 'Context') and not getattr(ctx, '_noisy', False):\n"
+        "        ctx._noisy = True\n"
+        "        discover = ctx.Context.discover\n"
+        "        def noisy(self):\n"
         "            print('noise from a rule')\n"
         "            os.system('echo noise from a child')\n"
-        "            return run(*args, **kw)\n"
-        "        eng.run = noisy\n"
+        "            return discover(self)\n"
+        "        ctx.Context.discover = noisy\n"
         "    return m\n"
         "builtins.__import__ = _hook\n"
     )
