@@ -499,3 +499,17 @@ async def test_stdout_carries_only_protocol(
     assert client.error is None
     err = capfd.readouterr().err
     assert "noise from a rule" in err and "noise from a child" in err
+
+
+@needs("sumdb-disabled")
+async def test_go_work_gets_environment_findings_on_its_go_line(gomodule: lsp_fixtures.GoModule) -> None:
+    work = gomodule.dir.parent / "go.work"
+    work.write_text("// workspace\ngo 1.21\n\nuse ./m\n")
+    async with session(gomodule, "visual-studio-code") as client:
+        uri = open_doc(client, work)
+        await wait_until(lambda: has(client, uri, "sumdb-disabled", 1), what="sumdb-disabled on the go line")
+        # Hover on a use line names no module version: nothing to show.
+        h = await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=3, character=1))
+        )
+        assert h is None
