@@ -608,7 +608,7 @@ FOLK_VARIABLES = {
     "GONOSUMCHECK": "not a go command variable; to exempt private modules from the checksum database use GONOSUMDB or GOPRIVATE",
     "GONOVERIFY": "a name from a 2019 design draft, never implemented; use GONOSUMDB or GOPRIVATE",
     "GO15VENDOREXPERIMENT": "ignored since Go 1.7 (vendor directories are always honoured in GOPATH mode)",
-    "GOROOT_FINAL": "ignored since Go 1.21; GOROOT is found from the go binary's location",
+    "GOROOT_FINAL": "ignored since Go 1.23 (go.dev/issue/62047); GOROOT is found from the go binary's location",
 }
 
 
