@@ -316,12 +316,13 @@ def load(environ: Mapping[str, str] | None = None, *, go: str | None = None, run
         except (OSError, ValueError) as e:
             genv.errors.append(f"cannot run {genv.go_binary}: {e}")
 
-    # GOROOT: the environment, else the user file, else where the binary says it
-    # lives (it may be a launcher that sets GOROOT), else found from its location.
+    # GOROOT: what the binary says it uses (it saw the environment and the user
+    # file's GOROOT, and may be a launcher that sets GOROOT itself); without it,
+    # the environment, the user file, or the binary's location.
     goroot = (
-        environ.get("GOROOT")
+        genv.go_json.get("GOROOT")
+        or environ.get("GOROOT")
         or (file_goroot.value if file_goroot is not None else "")
-        or genv.go_json.get("GOROOT")
         or _goroot_from_binary(genv.go_binary)
     )
     genv.goroot = os.path.normpath(goroot) if goroot else None
