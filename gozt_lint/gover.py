@@ -115,3 +115,22 @@ def toolchain_for(go_version: str) -> str:
     if is_lang(go_version) and compare(go_version, "1.21") >= 0:
         return f"go{go_version}.0"
     return f"go{go_version}"
+
+
+def gomod_lookup(data: bytes, key: str) -> tuple[str, int] | None:
+    """(value, line) of the first line starting with ``key`` (gover.GoModLookup).
+
+    This is how the go command reads the ``go`` and ``toolchain`` lines when it
+    decides whether to switch toolchains: a line scan, not a parse, so a file with
+    errors elsewhere still steers it.
+    """
+    for n, raw in enumerate(data.split(b"\n"), 1):
+        line = raw.strip(b" \t\r\n\v\f")
+        if not line.startswith(key.encode()):
+            continue
+        rest = line[len(key) :]
+        if not rest or rest[:1] not in (b" ", b"\t"):
+            continue
+        value = rest.split(b"//", 1)[0].strip()
+        return value.decode("utf-8", "replace"), n
+    return None

@@ -540,3 +540,65 @@ def test_every_env_rule_is_exercised() -> None:
     here = Path(__file__).read_text()
     missing = [slug for slug in ENV_RULES if f'"{slug}"' not in here]
     assert not missing
+
+
+# -- toolchain-auto-switch, decided as the go command decides ----------------------------
+
+SWITCH_CASES = [
+    # (go.mod, go.work or None, GOTOOLCHAIN, the toolchain the file makes go switch to, or None)
+    ("go 1.21\n\ntoolchain go1.99.0\n", None, "path", "go1.99.0"),
+    ("go 1.99\n", None, "path", "go1.99.0"),
+    ("go 1.99.1\n\ntoolchain go1.99.0\n", None, "auto", "go1.99.1"),
+    ("go 1.21\n", None, "path", None),
+    ("go 1.21\n\ntoolchain default\n", None, "path", None),
+    ("go 1.99.1\n\ntoolchain default\n", None, "local+path", None),  # default: no upgrade, even for the go line
+    ("go 1.99.1\n", None, "local+path", "go1.99.1"),
+    ("go 1.21\n\ntoolchain go1.99.0\n", None, "go1.100.0+path", None),
+    ("go 1.21\n\ntoolchain go1.99.0 // pinned\n\nrequire (\n", None, "path", "go1.99.0"),  # broken go.mod: still switches
+    ("go 1.21\n", "go 1.99.1\n\nuse .\n", "path", "go1.99.1"),
+]
+
+
+@pytest.mark.parametrize("gomod,gowork,gotoolchain,target", SWITCH_CASES)
+def test_toolchain_switch_escalates_when_a_file_asks(
+    goenv: gotool.GoEnvDirs, tmp_path: Path, gomod: str, gowork: str | None, gotoolchain: str, target: str | None
+) -> None:
+    mod = tmp_path / "mod"
+    mod.mkdir()
+    (mod / "go.mod").write_text("module example.com/m\n\n" + gomod)
+    if gowork is not None:
+        (mod / "go.work").write_text(gowork)
+    marker = tmp_path / "exec-log"
+    fakes = tmp_path / "fakes"
+    for name in ("go1.99.0", "go1.99.1", "go1.100.0"):
+        envtool.executable(fakes / name, f"#!/bin/sh\nbasename \"$0\" >> {marker}\n")
+    e = clean_environ(goenv, GOTOOLCHAIN=gotoolchain)
+    e["PATH"] = os.pathsep.join([e["PATH"], str(fakes)])
+
+    # The oracle: what the go command execs when run in that directory.
+    subprocess.run([gotool.find_go(), "env", "GOVERSION"], cwd=mod, env=e, capture_output=True, timeout=120)
+    execd = set(marker.read_text().split()) if marker.exists() else set()
+    minimum = gotoolchain.split("+")[0]
+    asked = execd - {minimum}
+    assert asked == ({target} if target else set())
+    marker.unlink(missing_ok=True)
+
+    found = [f for f in env_findings(e, mod) if f.rule == "toolchain-auto-switch"]
+    assert len(found) == 1
+    f = found[0]
+    if target:
+        assert f.severity.value == "error"
+        assert [r["toolchain"] for r in f.data["requests"]] == [target]
+        assert f"asks for {target}, newer than go" in f.message
+    else:
+        assert f.severity.value == "warning" and "requests" not in f.data
+    assert not marker.exists()  # gozt-lint itself never switched
+
+
+def test_toolchain_switch_severity_from_config_wins(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/m\n\ngo 1.99\n")
+    from gozt_lint.finding import Severity
+
+    cfg = Config(severities={"toolchain-auto-switch": Severity.INFO})
+    found = env_findings(clean_environ(goenv, GOTOOLCHAIN="auto"), tmp_path, select="toolchain-auto-switch", config=cfg)
+    assert [(f.severity.value, "asks for go1.99.0" in f.message) for f in found] == [("info", True)]

@@ -500,27 +500,47 @@ def toolchain_mode(value: str) -> tuple[str, str] | None:
     return low, suffix
 
 
+def _go_and_toolchain(ctx: Context, unit: object) -> tuple[tuple[str, int | None] | None, tuple[str, int | None] | None]:
+    """The go and toolchain lines of a go.mod/go.work: (value, line) each, or None.
+
+    From the parsed file (gozt_lint.modfile). When it can't be parsed, the go
+    command still switches: it finds these lines with a plain line scan
+    (gover.GoModLookup), so we fall back to the same scan.
+    """
+    mf = None
+    try:
+        mf = ctx.modfile(unit)  # type: ignore[arg-type]
+    except Exception:  # an unparseable file; gomod-syntax reports it
+        mf = None
+    if mf is not None:
+        go, tc = getattr(mf, "go", None), getattr(mf, "toolchain", None)
+        gv = getattr(go, "version", None) if go is not None else None
+        tv = getattr(tc, "version", None) if tc is not None else None
+        if gv or tv or not getattr(mf, "errors", None):
+            return (gv, _line(go)) if gv else None, (tv, _line(tc)) if tv else None
+    data = ctx.read(unit.main)  # type: ignore[attr-defined]
+    if data is None:
+        return None, None
+    return gover.gomod_lookup(data, "go"), gover.gomod_lookup(data, "toolchain")
+
+
 def _modfile_requests(ctx: Context, min_version: str) -> list[dict[str, object]]:
-    """go.mod/go.work files in scope whose toolchain or go line asks for more than min_version."""
+    """go.mod/go.work files in scope whose toolchain or go line asks for more than
+    min_version, decided as toolchain.Select decides."""
     asks: list[dict[str, object]] = []
     for unit in [*ctx.modules, *ctx.workspaces]:
-        try:
-            mf = ctx.modfile(unit)
-        except Exception:  # a broken file is gomod-syntax's business
+        if not unit.main.is_file() and str(unit.main) not in ctx.overlay:
             continue
-        if mf is None:
-            continue
+        go, tc = _go_and_toolchain(ctx, unit)
+        if tc and tc[0] == "default":
+            continue  # "toolchain default": this file never upgrades (not even for its go line)
         want, line, need = None, None, min_version
-        tc = getattr(mf, "toolchain", None)
-        tc_name = getattr(tc, "version", None) if tc is not None else None
-        if tc_name and tc_name != "default":
-            tv = gover.from_toolchain(tc_name)
+        if tc:
+            tv = gover.from_toolchain(tc[0])
             if tv and gover.compare(tv, need) > 0:
-                want, line, need = tc_name, _line(tc), tv
-        go = getattr(mf, "go", None)
-        go_version = getattr(go, "version", None) if go is not None else None
-        if go_version and gover.compare(go_version, need) > 0:
-            want, line = gover.toolchain_for(go_version), _line(go)
+                want, line, need = tc[0], tc[1], tv
+        if go and gover.compare(go[0], need) > 0:
+            want, line = gover.toolchain_for(go[0]), go[1]
         if want:
             asks.append({"file": str(unit.main), "line": line, "toolchain": want})
     return asks
