@@ -446,20 +446,43 @@ def test_unsafe_permissions_modes(goenv: gotool.GoEnvDirs, tmp_path: Path) -> No
     assert [f.message for f in found] == [
         f"GOCACHE {goenv.gocache} is group- and world-writable (mode 0777): others can change what the go command trusts (set in the environment)"
     ]
-    goenv.gocache.chmod(0o775)
-    (goenv.gopath / "pkg").mkdir(parents=True, exist_ok=True)
-    goenv.gomodcache.mkdir(parents=True, exist_ok=True)
-    goenv.gomodcache.chmod(0o2775)
+    goenv.gocache.chmod(0o755)
     write_goenv(goenv, "GOFLAGS=-trimpath")
     goenv.goenv_file.chmod(0o666)
     found = env_findings(clean_environ(goenv), tmp_path, select="unsafe-permissions")
-    got = sorted((f.message.split(" is ")[0], f.file, f.line) for f in found)
-    assert got == [
-        (f"GOCACHE {goenv.gocache}", None, None),
-        (f"GOMODCACHE {goenv.gomodcache}", None, None),
+    assert [(f.message.split(" is ")[0], f.file, f.line) for f in found] == [
         (f"the GOENV file {goenv.goenv_file}", str(goenv.goenv_file), 1),
     ]
-    assert "group-writable (mode 2775)" in next(f.message for f in found if "GOMODCACHE" in f.message)
+
+
+def _shared_group() -> int | None:
+    """A group that is not the current user's private group, that we may chgrp to."""
+    import grp
+
+    for g in ([65534] if os.geteuid() == 0 else []) + os.getgroups():
+        try:
+            grp.getgrgid(g)
+        except KeyError:
+            continue
+        if not env_rules.private_group(os.geteuid(), g):
+            return g
+    return None
+
+
+def test_unsafe_permissions_group_writable(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
+    goenv.gomodcache.mkdir(parents=True)
+    goenv.gomodcache.chmod(0o2775)
+    st_ = goenv.gomodcache.stat()
+    private = env_rules.private_group(st_.st_uid, st_.st_gid)
+    found = env_findings(clean_environ(goenv), tmp_path, select="unsafe-permissions")
+    # Group-write for the owner's own private group gives nobody else access.
+    assert len(found) == (0 if private else 1)
+    shared = _shared_group()
+    if shared is None:
+        pytest.skip("no group other than a private one to test with")
+    os.chown(goenv.gomodcache, -1, shared)
+    found = env_findings(clean_environ(goenv), tmp_path, select="unsafe-permissions")
+    assert [f.message.split(":")[0] for f in found] == [f"GOMODCACHE {goenv.gomodcache} is group-writable (mode 2775)"]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a directory away")
@@ -621,3 +644,15 @@ def test_garbage_never_raises(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     assert p.returncode in (0, 1) and "Traceback" not in p.stderr and "error" not in p.stderr, p.stderr
     rules = {f["rule"] for f in json.loads(p.stdout)["findings"]}
     assert {"sumdb-custom", "sumdb-bypass-pattern", "noop-variable"} <= rules
+
+
+def test_builtin_sumdb_key_matches_the_go_source() -> None:
+    import re as re_
+
+    src = (gotool.goroot() / "src" / "cmd" / "go" / "internal" / "modfetch" / "key.go").read_text()
+    keys = re_.findall(r'"sum\.golang\.org": *"([^"]+)"', src)
+    assert keys == [env_rules.SUM_GOLANG_ORG_KEY]
+    assert env_rules.sumdb_key_problem(env_rules.SUM_GOLANG_ORG_KEY) is None
+    assert env_rules.sumdb_key_problem(CUSTOM_KEY) is None
+    assert env_rules.sumdb_key_problem(BAD_HASH_KEY) == "invalid verifier hash"
+    assert env_rules.sumdb_key_problem("name+1234abcd") == "malformed verifier id"

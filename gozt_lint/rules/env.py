@@ -13,7 +13,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from gozt_lint import gover
 from gozt_lint.finding import Finding, Severity, finding
@@ -949,6 +949,22 @@ def _ancestors(path: str) -> list[str]:
         p = parent
 
 
+def private_group(uid: int, gid: int) -> bool:
+    """Is ``gid`` the owner's own group (the "user private group" of Debian, Ubuntu,
+    Fedora: same name, the owner's primary group, no other listed members)?
+    Group-write on such a group gives nobody else access, and a umask of 002
+    makes it the norm there."""
+    try:
+        import grp
+        import pwd
+
+        user = pwd.getpwuid(uid)
+        group = grp.getgrgid(gid)
+    except (ImportError, KeyError):
+        return False
+    return user.pw_gid == gid and group.gr_name == user.pw_name and set(group.gr_mem) <= {user.pw_name}
+
+
 def _owner(uid: int) -> str:
     try:
         import pwd
@@ -989,6 +1005,8 @@ def unsafe_permissions(ctx: Context) -> Iterator[Finding]:
         problems = []
         mode = stat.S_IMODE(st.st_mode)
         writable = [w for bit, w in ((0o020, "group"), (0o002, "world")) if mode & bit]
+        if writable == ["group"] and private_group(st.st_uid, st.st_gid):
+            writable = []
         if writable:
             problems.append(f"{'- and '.join(writable)}-writable (mode {mode:04o})")
         if st.st_uid != me and not (root_ok and st.st_uid == 0):
@@ -1084,10 +1102,3 @@ def network_filesystem(ctx: Context) -> Iterator[Finding]:
             "file locks and atomic renames are unreliable: concurrent go commands can corrupt it"
         )
         yield at(s, msg, fstype=m[1], mount=m[0]) if s is not None else finding(msg, fstype=m[1], mount=m[0])
-
-
-def env_rules() -> Iterable[str]:
-    """Slugs of this family (for tests and docs)."""
-    from gozt_lint.rules import all_rules
-
-    return [slug for slug, r in all_rules().items() if r.family == "env"]
