@@ -94,6 +94,7 @@ NEGATIVE = [
     ("GOTOOLCHAIN", "local"),
     ("GOTOOLCHAIN", "go1.22.0"),
     ("GOTOOLCHAIN", "go1.22.0+sideways"),
+    ("GOTOOLCHAIN", "auto+auto"),
     ("GOAUTH", "off"),
     ("GOAUTH", "netrc;git /srv/creds"),
     ("GOLANG_VERSION", "1.22.1"),
@@ -656,3 +657,14 @@ def test_builtin_sumdb_key_matches_the_go_source() -> None:
     assert env_rules.sumdb_key_problem(CUSTOM_KEY) is None
     assert env_rules.sumdb_key_problem(BAD_HASH_KEY) == "invalid verifier hash"
     assert env_rules.sumdb_key_problem("name+1234abcd") == "malformed verifier id"
+
+
+def test_no_switching_in_gopath_mode(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/m\n\ngo 1.99\n")
+    marker = tmp_path / "ran"
+    envtool.executable(tmp_path / "fakes" / "go1.99.0", f"#!/bin/sh\ntouch {marker}\n")
+    e = clean_environ(goenv, GOTOOLCHAIN="path", GO111MODULE="off")
+    e["PATH"] = os.pathsep.join([e["PATH"], str(tmp_path / "fakes")])
+    subprocess.run([gotool.find_go(), "env", "GOVERSION"], cwd=tmp_path, env=e, capture_output=True, timeout=120)
+    assert not marker.exists()  # the go command agrees: no switch with modules off
+    assert env_findings(e, tmp_path, select="toolchain-auto-switch") == []

@@ -559,8 +559,8 @@ def toolchain_auto_switch(ctx: Context) -> Iterator[Finding]:
     if s is None:
         return
     mode = toolchain_mode(s.value)
-    if mode is None:
-        return
+    if mode is None or env.get("GO111MODULE") == "off":
+        return  # GOPATH mode: the go command never switches toolchains
     low, how = mode
     what = (
         "download (checksum-verified) and run a newer toolchain, or exec a go1.X.Y found on PATH unchecked"
