@@ -120,6 +120,8 @@ class GoEnv:
     goenv_file: str | None = None
     goenv_entries: dict[str, Setting] = field(default_factory=dict)
     goroot_env_entries: dict[str, Setting] = field(default_factory=dict)
+    # GOENV-file lines that look like settings but the go command skips (line, text).
+    goenv_ignored: list[tuple[int, str]] = field(default_factory=list)
     go_binary: str | None = None  # the go that `go` on PATH (or the override) names
     goroot: str | None = None
     go_version: str | None = None  # "go1.27.3": the binary's own, else GOROOT/VERSION
@@ -215,6 +217,20 @@ def read_env_file(path: str) -> list[Setting]:
         key = raw[:i].decode("utf-8", "replace")
         val = raw[i + 1 :].decode("utf-8", "surrogateescape")
         out.append(Setting(key, val, "", path, n))
+    return out
+
+
+def ignored_env_lines(path: str) -> list[tuple[int, str]]:
+    """(line, text) of lines that look like settings but cfg.readEnvFile skips:
+    they hold '=' yet do not start with A-Z (``export GOFLAGS=...``,
+    ``goproxy=...``, an indented line). '#' comments are not reported."""
+    data = read_regular(path, MAX_ENV_FILE)
+    if data is None:
+        return []
+    out = []
+    for n, raw in enumerate(data.split(b"\n"), 1):
+        if b"=" in raw and not (65 <= raw[0] <= 90) and not raw.lstrip().startswith(b"#"):
+            out.append((n, raw.decode("utf-8", "replace").rstrip("\r")))
     return out
 
 
@@ -318,6 +334,7 @@ def load(environ: Mapping[str, str] | None = None, *, go: str | None = None, run
     if genv.goenv_file:
         for s in read_env_file(genv.goenv_file):
             genv.goenv_entries[s.name] = Setting(s.name, s.value, GOENV_FILE, s.file, s.line)
+        genv.goenv_ignored = ignored_env_lines(genv.goenv_file)
 
     # A GOROOT line in the user file is honoured (cfg.Getenv reads it), though
     # `go env -w` refuses to write one; our `go env` runs with GOENV=off, so pass it.

@@ -210,14 +210,20 @@ def test_noop_variable_in_environment(goenv: gotool.GoEnvDirs, tmp_path: Path, n
 
 
 def test_noop_variable_in_goenv_file(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
-    write_goenv(goenv, "GONOSUMCHECK=1", "GOPROXYY=https://typo.example", "GODEBUG=gocacheverify=1", "GOPROXY =https://x.example", "GOWORK=off", "GOROOT_FINAL=/x")
+    write_goenv(
+        goenv, "GONOSUMCHECK=1", "GOPROXYY=https://typo.example", "GODEBUG=gocacheverify=1", "GOPROXY =https://x.example",
+        "GOWORK=off", "GOROOT_FINAL=/x", "export GOFLAGS=-mod=mod", "  GOPROXY=https://indented.example", "# GOSUMDB=off",
+    )
     found = env_findings(clean_environ(goenv), tmp_path)
     got = {(f.line, f.message.split(" in the GOENV file")[0]) for f in found if f.rule == "noop-variable"}
-    assert got == {(3, "GONOSUMCHECK"), (4, "GOPROXYY"), (5, "GODEBUG"), (6, "GOPROXY "), (8, "GOROOT_FINAL")}
+    assert got == {
+        (3, "GONOSUMCHECK"), (4, "GOPROXYY"), (5, "GODEBUG"), (6, "GOPROXY "), (8, "GOROOT_FINAL"),
+        (9, "'export GOFLAGS=-mod=mod'"), (10, "'GOPROXY=https://indented.example'"),
+    }
     assert all(f.file == str(goenv.goenv_file) for f in found)
     # The go command agrees that these lines do nothing.
-    real = envtool.real_go_env(clean_environ(goenv, GOPROXY=""), ["GOPROXY"], tmp_path)
-    assert real["GOPROXY"] != "https://x.example"
+    real = envtool.real_go_env(clean_environ(goenv, GOPROXY="", GOFLAGS=""), ["GOPROXY", "GOFLAGS"], tmp_path)
+    assert real["GOPROXY"] not in ("https://x.example", "https://indented.example") and real["GOFLAGS"] == ""
 
 
 # -- GOROOT and the binary ---------------------------------------------------------------

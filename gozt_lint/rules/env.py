@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
 from gozt_lint import gover
-from gozt_lint.finding import Finding, Severity, finding
+from gozt_lint.finding import Finding, Severity, Span, finding
 from gozt_lint.goenv import (
     DEFAULT,
     DERIVED,
@@ -661,6 +661,18 @@ def noop_variable(ctx: Context) -> Iterator[Finding]:
         else:
             why = "the go command does not know this variable"
         yield at(s, f"{name} in the GOENV file does nothing: {why}")
+    for line, text in env.goenv_ignored:
+        yield finding(
+            f"{_clip(text.strip())!r} in the GOENV file does nothing: the go command reads only lines that start "
+            "with an upper-case variable name (no `export`, no indentation, no lower case)",
+            file=env.goenv_file,
+            span=Span(line, 1, line, len(text) + 1),
+            variable=None,
+        )
+
+
+def _clip(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 # -- GOROOT and the go binary -----------------------------------------------------------
