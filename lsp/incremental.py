@@ -8,12 +8,14 @@ count did not change (otherwise it is renumbered). The result equals a full pars
 of parsing instead of all of them.
 
 :class:`EditorContext` is the core :class:`~gozt_lint.context.Context` with this
-parser plugged into its go.sum reading; nothing else changes.
+parser plugged into its go.sum reading, unchanged go.mod parses reused and the Go
+environment kept for a while; nothing else changes.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, TypeVar
 
 from gozt_lint.context import Context, Unit
@@ -45,10 +47,16 @@ def _shift_error(e: SumError, by: int) -> SumError:
 
 
 class SumCache:
-    """The last parse of each go.sum buffer, for :func:`reparse`."""
+    """What the editor's checks keep between keystrokes: the last parse of each
+    go.sum buffer (for :func:`reparse`), the last parse of each go.mod/go.work
+    (reused while its bytes are unchanged) and the Go environment (``go env`` is a
+    subprocess: refreshed at most every ``env_ttl`` seconds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, env_ttl: float = 30.0) -> None:
         self._last: dict[str, tuple[list[str], SumFile]] = {}
+        self._mods: dict[str, tuple[str, bytes, Any]] = {}
+        self._env: dict[Any, tuple[float, Any]] = {}
+        self.env_ttl = env_ttl
         self._lock = threading.Lock()
 
     def parse(self, path: str, data: bytes) -> SumFile:
@@ -59,9 +67,42 @@ class SumCache:
             self._last[path] = (raw, sf)
         return sf
 
-    def forget(self, path: str) -> None:
+    def modfile(self, kind: str, path: str, data: bytes) -> Any:
         with self._lock:
-            self._last.pop(path, None)
+            hit = self._mods.get(path)
+        if hit is not None and hit[0] == kind and hit[1] == data:
+            return hit[2]
+        from gozt_lint import modfile
+
+        parsed = (modfile.parse_gowork if kind == "work" else modfile.parse_gomod)(path, data)
+        with self._lock:
+            self._mods[path] = (kind, data, parsed)
+        return parsed
+
+    def env(self, ctx: Context) -> Any:
+        from gozt_lint import goenv
+
+        key = (ctx.options.go, tuple(sorted(ctx.environ.items())))
+        now = time.monotonic()
+        with self._lock:
+            hit = self._env.get(key)
+        if hit is not None and now - hit[0] < self.env_ttl:
+            return hit[1]
+        value = goenv.load_for_context(ctx)
+        with self._lock:
+            self._env = {key: (now, value)}
+        return value
+
+    def forget(self, path: str | None = None) -> None:
+        """Drop what is kept for ``path`` (everything, environment included, if None)."""
+        with self._lock:
+            if path is None:
+                self._last.clear()
+                self._mods.clear()
+                self._env.clear()
+            else:
+                self._last.pop(path, None)
+                self._mods.pop(path, None)
 
 
 def reparse(path: str, data: bytes, prev: tuple[list[str], SumFile] | None) -> tuple[list[str], SumFile]:
@@ -100,11 +141,36 @@ def reparse(path: str, data: bytes, prev: tuple[list[str], SumFile] | None) -> t
 
 
 class EditorContext(Context):
-    """A Context whose go.sum parses reuse the previous parse of the same buffer."""
+    """A Context that reuses what :class:`SumCache` kept from the previous check:
+    go.sum parses (incrementally), unchanged go.mod/go.work parses, the Go
+    environment. Rules see exactly what a fresh Context would give them."""
 
     def __init__(self, *args: Any, sum_cache: SumCache | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sum_cache = sum_cache
+
+    def modfile(self, unit: Unit) -> Any:
+        if self._sum_cache is None:
+            return super().modfile(unit)
+        key = ("main", str(unit.main))
+        with self._lock:
+            if key not in self._parsed:
+                data = self.read(unit.main)
+                self._parsed[key] = None if data is None else self._sum_cache.modfile(unit.kind, str(unit.main), data)
+            return self._parsed[key]
+
+    def once(self, fn: Any) -> Any:
+        from gozt_lint import goenv
+
+        if self._sum_cache is None or fn is not goenv.load_for_context:
+            return super().once(fn)
+        # The Go environment (a `go env` subprocess) comes from the cache.
+        with self._lock:
+            if fn in self._memo:
+                return self._memo[fn]
+        value = self._sum_cache.env(self)
+        with self._lock:
+            return self._memo.setdefault(fn, value)
 
     def sumfile(self, unit: Unit) -> SumFile | None:
         if self._sum_cache is None:

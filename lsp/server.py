@@ -993,6 +993,7 @@ def _call_quarantine(fn: Any, module: str, version: str, environ: dict[str, str]
 @server.command(CMD_RECHECK)
 @_safe
 def recheck_command(ls: GoztLanguageServer, *args: Any) -> None:
+    ls.sum_cache.forget()
     ls.check_all()
 
 

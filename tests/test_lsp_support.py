@@ -340,3 +340,34 @@ def test_reparse_equals_a_full_parse(before: list[str], edits: list[tuple[int, i
         data = enc(lines)
         prev = reparse("/w/go.sum", data, prev)
         assert prev[1] == parse_gosum("/w/go.sum", data)
+
+
+def test_editor_cache_gives_what_a_fresh_context_gives(gomodule: lsp_fixtures.GoModule) -> None:
+    """Reused go.mod parses, incremental go.sum parses and the kept Go environment
+    change nothing in the findings, edit after edit."""
+    from gozt_lint.lsp.incremental import SumCache
+    from gozt_lint.rules import FAMILIES
+
+    cache = SumCache()
+    gomod, gosum = gomodule.gomod.read_text(), gomodule.gosum.read_text()
+    first = gosum.split("\n")[0].split()
+    variants = [
+        (gomod, gosum),
+        (gomod, gosum + f"{first[0]} {first[1]} {first[2][:-2]}A=\n"),
+        (gomod.replace("go 1.21", "go 1.99"), gosum),
+        (gomod + "replace example.com/a => ../a\n", "garbage line\n" + gosum),
+        (gomod, gosum),
+    ]
+    fams = [f for f in ("gomod", "gosum") if f in FAMILIES]
+    for mod_text, sum_text in variants:
+        req = checks.Request(
+            cwd=str(gomodule.dir),
+            paths=[str(gomodule.gomod), str(gomodule.gosum)],
+            families=fams,
+            overlay={str(gomodule.gomod): mod_text, str(gomodule.gosum): sum_text},
+        )
+        cached = checks.run(req, gomodule.env.environ, sum_cache=cache)
+        fresh = checks.run(req, gomodule.env.environ)
+        assert cached.findings == fresh.findings
+        assert [f.data for f in cached.findings] == [f.data for f in fresh.findings]
+        assert cached.errors == fresh.errors
