@@ -50,6 +50,7 @@ async def bench(corpus: Path, edits: int, families: list[str] | None, where: str
     from lsprotocol import types
     from pygls.protocol import default_converter
 
+    load0 = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp) / "m"
         d.mkdir()
@@ -165,6 +166,7 @@ async def bench(corpus: Path, edits: int, families: list[str] | None, where: str
         await client.stop()
 
     print(f"corpus: {corpus} (go.sum {n_lines} lines); edits: {edits} ({where}); families: {families or 'default (all editor families)'}")
+    print(f"load average before/after: {load0[0]:.2f} / {os.getloadavg()[0]:.2f} (2-core machine shared with other work)")
     print(f"diagnostics per publish: {min(diag_counts)}..{max(diag_counts)}")
     for label, values in (("server", server_ms), ("client", client_ms)):
         if not values:
