@@ -26,8 +26,12 @@ _T = TypeVar("_T")
 
 
 def _moved(obj: _T, **changes: Any) -> _T:
-    """A copy of a frozen dataclass with some fields changed, without the generated
-    __init__ (its object.__setattr__ calls dominate renumbering thousands of lines)."""
+    """A copy with some fields changed: ``_replace`` for a NamedTuple; for a frozen
+    dataclass, without the generated __init__ (its object.__setattr__ calls
+    dominate renumbering thousands of lines)."""
+    replace = getattr(obj, "_replace", None)
+    if replace is not None:
+        return replace(**changes)  # type: ignore[no-any-return]
     new = object.__new__(type(obj))
     new.__dict__.update(obj.__dict__)
     new.__dict__.update(changes)
