@@ -279,7 +279,7 @@ _SEMVER = re.compile(
 
 @functools.lru_cache(maxsize=8192)
 def _parse(v: str) -> tuple[str, str, str, str, str] | None:
-    m = _SEMVER.match(v)
+    m = _SEMVER.fullmatch(v)
     if not m or not v.isascii():
         return None
     maj, mnr, pat, pre, bld = m.groups()
@@ -378,7 +378,7 @@ _PSEUDO = re.compile(
 
 def is_pseudo_version(v: str) -> bool:
     """A version naming an untagged commit (vX.0.0-yyyymmddhhmmss-abcdefabcdef and kin)."""
-    return v.count("-") >= 2 and is_valid(v) and _PSEUDO.match(v) is not None
+    return v.count("-") >= 2 and is_valid(v) and _PSEUDO.fullmatch(v) is not None
 
 
 def pseudo_version_parts(v: str) -> tuple[str, str] | None:
@@ -511,28 +511,39 @@ def _has_surrogates(s: str) -> bool:
     return False
 
 
-def _q(s: str) -> str:
-    """Go's %q for a string, close enough for messages."""
-    out = ['"']
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            o = ord(ch)
-            out.append(f"\\x{o:02x}" if o < 0x80 else (f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}"))
-    out.append('"')
-    return "".join(out)
+_NAMED_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
 
 
-def _qr(r: str) -> str:
-    """Go's %q for a rune."""
-    if r == "'":
-        return "'\\''"
-    if r.isprintable():
-        return f"'{r}'"
-    o = ord(r)
-    return f"'\\x{o:02x}'" if o < 0x80 else f"'\\u{o:04x}'"
+def _escape_rune(ch: str, quote: str) -> str:
+    """One rune as strconv.Quote/QuoteRune writes it; a surrogate stands for a
+    byte that was not valid UTF-8 (read with errors="surrogateescape")."""
+    o = ord(ch)
+    if 0xDC80 <= o <= 0xDCFF:
+        return f"\\x{o - 0xDC00:02x}"
+    if ch == quote or ch == "\\":
+        return "\\" + ch
+    if ch.isprintable():
+        return ch
+    if ch in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[ch]
+    if o < 0x20 or o == 0x7F:
+        return f"\\x{o:02x}"
+    if 0xD800 <= o <= 0xDFFF:
+        return "\\ufffd"
+    return f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
+
+
+def quote(s: str) -> str:
+    """Go's %q (strconv.Quote) for a string."""
+    return '"' + "".join(_escape_rune(ch, '"') for ch in s) + '"'
+
+
+def quote_rune(r: str) -> str:
+    """Go's %q (strconv.QuoteRune) for a rune."""
+    if 0xDC80 <= ord(r) <= 0xDCFF:
+        return "'\\ufffd'"
+    return "'" + _escape_rune(r, "'") + "'"
+
+
+_q = quote
+_qr = quote_rune
