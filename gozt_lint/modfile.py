@@ -590,25 +590,6 @@ def _version_error(verb: str, path: str, version: str, why: str) -> str:
     return f"{head}version {mod.quote(version)} invalid: {why}"
 
 
-def _major_error(version: str, path_major: str) -> str | None:
-    """module.CheckPathMajor's reason, or None."""
-    pm = path_major
-    if pm.startswith(".v") and pm.endswith("-unstable"):
-        pm = pm[: -len("-unstable")]
-    if version.startswith("v0.0.0-") and pm == ".v1":
-        return None
-    m = mod.major(version)
-    if pm == "":
-        if m in ("v0", "v1") or mod.build(version) == "+incompatible":
-            return None
-        pm = "v0 or v1"
-    elif pm[0] in "/.":
-        if m == pm[1:]:
-            return None
-        pm = pm[1:]
-    return f"should be {pm}, not {m}"
-
-
 class _Builder:
     def __init__(self, mf: ModFile, stmts: list[_Line | _Block], strict: bool) -> None:
         self.mf = mf
@@ -697,7 +678,7 @@ class _Builder:
                 sp = mod.split_path_version(s)
                 if sp is None:
                     raise _ArgError("invalid module path")
-                why = _major_error(v, sp[1])
+                why = mod.path_major_reason(v, sp[1])
                 if why:
                     raise _ArgError(f"{verb} {s}: version {mod.quote(v)} invalid: {why}")
                 if verb == "require":
@@ -759,7 +740,7 @@ class _Builder:
         v: str | None = None
         if arrow == 2:
             v = self.parse_version(verb, s, args[1], line)
-            why = _major_error(v, sp[1])
+            why = mod.path_major_reason(v, sp[1])
             if why:
                 raise _ArgError(f"{verb} {s}: version {mod.quote(v)} invalid: {why}")
         ns = self.string(args[arrow + 1])
@@ -849,7 +830,7 @@ def _parse_interval(verb: str, path: str, toks: list[str], fix: str | None) -> t
             raise _ArgError(_version_error(verb, path, t, "must be of the form v1.2.3"))
         if cv != t:
             raise _ArgError(_version_error(verb, path, t, f"not a canonical version (should be {cv})"))
-        why = _major_error(t, sp[1])
+        why = mod.path_major_reason(t, sp[1])
         if why:
             raise _ArgError(_version_error(verb, path, t, why))
         return t

@@ -106,8 +106,6 @@ def check_import_path(path: str) -> str | None:
     err = _check_path(path, _IMPORT)
     if err:
         return f"malformed import path {_q(path)}: {err}"
-    if split_path_version(path) is None:
-        return f"malformed import path {_q(path)}: invalid version"
     return None
 
 
@@ -152,43 +150,61 @@ def _split_gopkg_in(path: str) -> tuple[str, str] | None:
 
 
 def match_path_major(version: str, path_major: str) -> bool:
-    if path_major.startswith(".v") and path_major.endswith("-unstable"):
-        path_major = path_major[: -len("-unstable")]
-    if version.startswith("v0.0.0-") and path_major == ".v1":
+    return path_major_reason(version, path_major) is None
+
+
+def path_major_reason(version: str, path_major: str) -> str | None:
+    """Why ``version`` cannot be a version of a path ending in ``path_major``
+    ("should be v2, not v1"), or None (module.CheckPathMajor's reason)."""
+    pm = path_major
+    if pm.startswith(".v") and pm.endswith("-unstable"):
+        pm = pm[: -len("-unstable")]
+    if version.startswith("v0.0.0-") and pm == ".v1":
         # An old bug generated v0.0.0- pseudo-versions for gopkg.in/...v1.
-        return True
+        return None
     m = major(version)
-    if path_major == "":
-        return m in ("v0", "v1") or build(version) == "+incompatible"
-    return path_major[0] in "/." and m == path_major[1:]
+    if pm == "":
+        if m in ("v0", "v1") or build(version) == "+incompatible":
+            return None
+        pm = "v0 or v1"
+    elif pm[0] in "/.":
+        if m == pm[1:]:
+            return None
+        pm = pm[1:]
+    return f"should be {pm}, not {m}"
 
 
 def check_path_major(version: str, path_major: str) -> str | None:
-    """Why ``version`` cannot be a version of a path ending in ``path_major``, or None."""
-    if path_major.startswith(".v") and path_major.endswith("-unstable"):
-        return None
-    if version.startswith("v0.0.0-") and path_major == ".v1":
-        return None
-    if match_path_major(version, path_major):
-        return None
-    want = "v0 or v1" if path_major == "" else path_major[1:]
-    return f"should be {want}, not {major(version) or version}"
+    """module.CheckPathMajor: 'version "v1.0.0" invalid: should be v2, not v1', or None."""
+    why = path_major_reason(version, path_major)
+    return None if why is None else f"version {_q(version)} invalid: {why}"
 
 
 def check(path: str, version: str) -> str | None:
-    """Why path@version is not a valid module version (as module.Check), or None."""
+    """module.Check: why path@version is not a valid module version, or None.
+    (Like Go's, it does not insist on a canonical version; see check_canonical.)"""
     err = check_path(path)
     if err:
         return err
     if not is_valid(version):
-        return f"{path}@{version}: malformed semantic version {_q(version)}"
-    if canonical_version(version) != version:
-        return f"{path}@{version}: invalid version: not a canonical version (should be {canonical_version(version)})"
+        return f"{path}@{version}: invalid version: not a semantic version"
     sp = split_path_version(path)
     assert sp is not None
-    err = check_path_major(version, sp[1])
+    why = path_major_reason(version, sp[1])
+    if why:
+        return f"{path}@{version}: invalid version: {why}"
+    return None
+
+
+def check_canonical(path: str, version: str) -> str | None:
+    """check() plus a canonical version, as go.sum lines and the module cache
+    require (``v1.2`` and ``v1.2.3+meta`` are valid semver, not canonical)."""
+    err = check(path, version)
     if err:
-        return f"{path}@{version}: invalid version: {err}"
+        return err
+    cv = canonical_version(version)
+    if cv != version:
+        return f"{path}@{version}: invalid version: not a canonical version (should be {cv})"
     return None
 
 

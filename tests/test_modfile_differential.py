@@ -41,7 +41,7 @@ import pytest
 from gozt_lint import modfile
 from tests import gotool
 
-CACHE_KEY = "gozt-lint/modfile-differential/v1"
+CACHE_KEY = "gozt-lint/modfile-differential/v2"
 MUTATIONS_PER_FILE = int(os.environ.get("GOZT_MUTATIONS", "3"))
 
 
@@ -198,7 +198,7 @@ def run_go_edit(kind: str, items: list[bytes], cache: Any) -> list[dict[str, Any
                 p = subprocess.run([go, kind, "edit", "-json", name], cwd=work, env=env, capture_output=True, timeout=120)
                 if p.returncode == 0:
                     return key, {"ok": True, "name": name, "json": json.loads(p.stdout)}
-                return key, {"ok": False, "name": name, "stderr": p.stderr.decode("utf-8", "surrogateescape")}
+                return key, {"ok": False, "name": name, "stderr_hex": p.stderr.hex()}
 
             with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
                 for key, res in pool.map(one, enumerate(todo)):
@@ -303,7 +303,7 @@ def ours_errors(mf: modfile.ModFile, name: str) -> str:
 
 
 def go_errors(res: dict[str, Any], kind: str) -> str:
-    text = res["stderr"]
+    text = bytes.fromhex(res["stderr_hex"]).decode("utf-8", "surrogateescape")
     text = re.sub(r"^go: errors parsing [^\n]*:\n", "", text)
     if kind == "work":
         text = re.sub(r"^errors parsing go\.work:\n", "", text)
