@@ -176,6 +176,7 @@ class ModFile:
 _EOF, _EOLCOMMENT, _IDENT, _STRING, _COMMENT = "EOF", "EOLCOMMENT", "IDENT", "STRING", "COMMENT"
 _EOL = frozenset((_EOF, _EOLCOMMENT, "\n"))
 _PUNCT = frozenset("\n()[]{},")
+_SPACES = re.compile(r"[ \t\r]*")
 # A run of ASCII identifier characters: printable, not space or ( ) [ ] { } ,
 _ASCII_IDENT_RUN = re.compile(r"[\x21-\x27\x2a\x2b\x2d-\x5a\x5c\x5e-\x7a\x7c\x7e]+")
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -291,11 +292,8 @@ class _Parser:
 
     def read_token(self) -> None:
         text, n = self.text, self.n
-        while self.i < n:
-            c = text[self.i]
-            if c == " " or c == "\t" or c == "\r":
-                self.i += 1
-                continue
+        self.i = _SPACES.match(text, self.i).end()
+        if self.i < n and text[self.i] == "/":
             if text.startswith("//", self.i):
                 line, col = self._pos()
                 suffix = self.line_has_token
@@ -312,7 +310,6 @@ class _Parser:
                 return
             if text.startswith("/*", self.i):
                 raise self._error("mod files must use // comments (not /* */ comments)")
-            break
 
         line, col = self._pos()
         if self.i >= n:

@@ -9,6 +9,11 @@
   (``match_patterns``), which differ from ``fnmatch``: ``*`` never crosses ``/``.
 
 Check functions return an error string (the go command's wording) or None.
+
+Unicode tables come from Python's ``unicodedata``, which may be older than the
+Go toolchain's: a character assigned in a newer Unicode version is a letter (and
+printable) to Go but unassigned to Python. Module and import paths are ASCII, so
+this only affects file paths and how such characters are quoted in messages.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ _MODULE, _IMPORT, _FILE = 0, 1, 2
 
 _BAD_WINDOWS_NAMES = {"CON", "PRN", "AUX", "NUL"} | {f"COM{i}" for i in range(1, 10)} | {f"LPT{i}" for i in range(1, 10)}
 _FILE_PUNCT = set("!#$%&()+,-.=@[]^_{}~ ")
+
+
+# Whole-element fast paths for the common all-ASCII case.
+_ELEM_CHARS = {_MODULE: re.compile(r"[A-Za-z0-9._~-]+"), _IMPORT: re.compile(r"[A-Za-z0-9._~+-]+")}
 
 
 def _char_ok(r: str, kind: int) -> bool:
@@ -48,9 +57,11 @@ def _check_elem(elem: str, kind: int) -> str | None:
         return "leading dot in path element"
     if elem[-1] == ".":
         return "trailing dot in path element"
-    for r in elem:
-        if not _char_ok(r, kind):
-            return f"invalid char {_qr(r)}"
+    fast = _ELEM_CHARS.get(kind)
+    if fast is None or not fast.fullmatch(elem):
+        for r in elem:
+            if not _char_ok(r, kind):
+                return f"invalid char {_qr(r)}"
     short = elem.split(".", 1)[0]
     if short.upper() in _BAD_WINDOWS_NAMES:
         return f"{_q(short)} disallowed as path element component on Windows"
@@ -82,6 +93,7 @@ def _check_path(path: str, kind: int) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=16384)
 def check_path(path: str) -> str | None:
     """Why ``path`` is not a valid module path, or None."""
     err = _check_path(path, _MODULE)

@@ -36,7 +36,10 @@ paths = st.one_of(
     st.lists(elements, min_size=1, max_size=4).map("/".join),
     st.tuples(st.sampled_from(["example.com", "gopkg.in", "github.com/Azure", "Example.com", "ex-ample.co", "-x.com", "x"]),
               st.lists(elements, max_size=3)).map(lambda t: "/".join([t[0], *t[1]])),
-    st.text(max_size=12),
+    # Python and Go may ship different Unicode versions: code points Python calls
+    # unassigned (Cn) can be printable letters to Go. Leave them out here; the
+    # module docstring records the difference.
+    st.text(alphabet=st.characters(blacklist_categories=("Cn", "Cs")), max_size=12),
 )
 NUM = st.sampled_from(["0", "1", "2", "10", "01", "9999999999999999999999"])
 IDENT = st.sampled_from(["rc", "rc1", "0", "00", "1", "x-y", "", "20200101000000", "abcdefabcdef", "A", "é"])
