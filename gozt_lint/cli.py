@@ -136,9 +136,12 @@ def cmd_rules(argv: Sequence[str]) -> int:
     from gozt_lint.rules import FAMILIES, all_rules
 
     p = argparse.ArgumentParser(prog="gozt-lint rules", description="List every rule.")
-    p.add_argument("--format", default="text", choices=["text", "json"])
+    p.add_argument("--format", default="text", choices=["text", "json", "markdown"])
     args = p.parse_args(list(argv))
     rules = all_rules()
+    if args.format == "markdown":
+        sys.stdout.write(rules_markdown())
+        return EXIT_OK
     if args.format == "json":
         doc = [
             {"rule": r.slug, "severity": r.severity.value, "family": r.family, "summary": r.summary, "docs": r.docs_url}
@@ -157,6 +160,17 @@ def cmd_rules(argv: Sequence[str]) -> int:
             print(f"\n{family}: {fam.summary}{extra}")
         print(f"  {r.slug:<{width}}  {r.severity.value:<7}  {r.summary}")
     return EXIT_OK
+
+
+def rules_markdown() -> str:
+    """The README's rule table (tests/test_docs.py keeps the README equal to it)."""
+    from gozt_lint.rules import FAMILIES, all_rules
+
+    lines = ["| rule | severity | family | what it catches |", "| --- | --- | --- | --- |"]
+    for r in all_rules().values():
+        deep = " (deep)" if FAMILIES[r.family].deep else ""
+        lines.append(f"| [`{r.slug}`](docs/rules/{r.slug}.md) | {r.severity.value} | {r.family}{deep} | {r.summary} |")
+    return "\n".join(lines) + "\n"
 
 
 def cmd_init(argv: Sequence[str]) -> int:

@@ -158,6 +158,8 @@ class Context:
             if not p.exists() and str(p.resolve()) not in self.overlay:
                 self.input_errors.append(InputError(raw, "no such file or directory"))
                 continue
+            if p.is_dir():
+                self.input_errors.append(InputError(raw, "is a directory, not a file"))
             add(u)
         self.units = sorted(units.values(), key=lambda u: (str(u.dir), u.kind))
 

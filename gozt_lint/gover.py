@@ -1,6 +1,9 @@
-"""Go toolchain and language versions ("1.21", "1.21rc1", "1.21.0"), compared as
-the go command compares them (cmd/go/internal/gover), which is not semver:
-``1.21 < 1.21rc1 < 1.21.0`` and, before Go 1.21, ``1.20 == 1.20.0``.
+"""Go toolchain versions as cmd/go/internal/gover orders them.
+
+Not semver: ``1.21`` (a language version) sorts before ``1.21rc1``, which sorts
+before ``1.21.0``; before Go 1.21 a missing patch means ``.0``. Versions here
+carry no ``go`` prefix; :func:`from_toolchain` turns a toolchain name
+(``go1.22.3``, ``go1.22.3-custom``) into one.
 """
 
 from __future__ import annotations
@@ -9,23 +12,61 @@ from typing import NamedTuple
 
 
 class Version(NamedTuple):
-    major: str
-    minor: str
-    patch: str
-    kind: str  # "", "alpha", "beta", "rc"
-    pre: str
+    major: str = ""
+    minor: str = ""
+    patch: str = ""
+    kind: str = ""  # "", "alpha", "beta", "rc"
+    pre: str = ""
 
 
-_ZERO = Version("", "", "", "", "")
+_ZERO = Version()
 
 
 def _cut_int(x: str) -> tuple[str, str] | None:
     i = 0
     while i < len(x) and "0" <= x[i] <= "9":
         i += 1
-    if i == 0 or (x[0] == "0" and i != 1):
+    if i == 0 or (x[0] == "0" and i != 1):  # no digits, or a needless leading zero
         return None
     return x[:i], x[i:]
+
+
+def parse(x: str) -> Version:
+    """The parts of ``x``; the zero Version when ``x`` is malformed."""
+    cut = _cut_int(x)
+    if cut is None:
+        return _ZERO
+    major, x = cut
+    if x == "":
+        return Version(major, "0", "0")
+    if x[0] != ".":
+        return _ZERO
+    cut = _cut_int(x[1:])
+    if cut is None:
+        return _ZERO
+    minor, x = cut
+    if x == "":
+        # Before 1.21 a missing patch means .0; from 1.21 on "1.21" is the language version.
+        return Version(major, minor, "0" if cmp_int(minor, "21") < 0 else "")
+    if x[0] == ".":
+        cut = _cut_int(x[1:])
+        if cut is None or cut[1] != "":
+            return _ZERO
+        return Version(major, minor, cut[0])
+    i = 0
+    while i < len(x) and not ("0" <= x[i] <= "9"):
+        if not ("a" <= x[i] <= "z"):
+            return _ZERO
+        i += 1
+    if i == 0:
+        return _ZERO
+    kind, x = x[:i], x[i:]
+    if x == "":
+        return Version(major, minor, "", kind)
+    cut = _cut_int(x)
+    if cut is None or cut[1] != "":
+        return _ZERO
+    return Version(major, minor, "", kind, cut[0])
 
 
 def cmp_int(x: str, y: str) -> int:
@@ -36,43 +77,16 @@ def cmp_int(x: str, y: str) -> int:
     return -1 if x < y else 1
 
 
-def parse(x: str) -> Version:
-    """gover.Parse; the zero Version when ``x`` is not a Go version."""
-    c = _cut_int(x)
-    if c is None:
-        return _ZERO
-    major, x = c
-    if x == "":
-        return Version(major, "0", "0", "", "")
-    if x[0] != ".":
-        return _ZERO
-    c = _cut_int(x[1:])
-    if c is None:
-        return _ZERO
-    minor, x = c
-    if x == "":
-        # Before Go 1.21 a missing patch means .0; since then "1.21" is the
-        # language version, older than any 1.21 release.
-        return Version(major, minor, "0" if cmp_int(minor, "21") < 0 else "", "", "")
-    if x[0] == ".":
-        c = _cut_int(x[1:])
-        if c is None or c[1] != "":
-            return _ZERO
-        return Version(major, minor, c[0], "", "")
-    i = 0
-    while i < len(x) and not ("0" <= x[i] <= "9"):
-        if not ("a" <= x[i] <= "z"):
-            return _ZERO
-        i += 1
-    if i == 0:
-        return _ZERO
-    kind, x = x[:i], x[i:]
-    if x == "":
-        return Version(major, minor, "", kind, "")
-    c = _cut_int(x)
-    if c is None or c[1] != "":
-        return _ZERO
-    return Version(major, minor, "", kind, c[0])
+def compare(x: str, y: str) -> int:
+    """-1, 0 or +1; malformed versions sort before well-formed ones."""
+    vx, vy = parse(x), parse(y)
+    for a, b in ((vx.major, vy.major), (vx.minor, vy.minor), (vx.patch, vy.patch)):
+        c = cmp_int(a, b)
+        if c:
+            return c
+    if vx.kind != vy.kind:  # "" < alpha < beta < rc
+        return -1 if vx.kind < vy.kind else 1
+    return cmp_int(vx.pre, vy.pre)
 
 
 def is_valid(x: str) -> bool:
@@ -84,34 +98,39 @@ def is_lang(x: str) -> bool:
     return v != _ZERO and v.patch == "" and v.kind == "" and v.pre == ""
 
 
-def compare(x: str, y: str) -> int:
-    """gover.Compare: -1, 0 or +1; invalid versions sort lowest."""
-    vx, vy = parse(x), parse(y)
-    for a, b in ((vx.major, vy.major), (vx.minor, vy.minor), (vx.patch, vy.patch)):
-        c = cmp_int(a, b)
-        if c:
-            return c
-    if vx.kind != vy.kind:
-        return -1 if vx.kind < vy.kind else 1
-    return cmp_int(vx.pre, vy.pre)
-
-
 def from_toolchain(name: str) -> str:
-    """gover.FromToolchain: "go1.21.3" → "1.21.3", "go1.22rc1-foo" → "1.22rc1";
-    "" when ``name`` is not a toolchain name."""
+    """The version of toolchain ``name`` ("go1.22.3" → "1.22.3"), or "" if it isn't one."""
     if "/" in name or "\\" in name or not name.startswith("go"):
         return ""
     v = name[2:]
-    for i, ch in enumerate(v):
-        if ch in " \t-":
+    for i, c in enumerate(v):
+        if c in " \t-":
             v = v[:i]
             break
     return v if is_valid(v) else ""
 
 
 def toolchain_for(go_version: str) -> str:
-    """The toolchain the go command switches to for a `go` line: a language
-    version from 1.21 on means its first release (`go 1.22` → go1.22.0)."""
+    """The toolchain the go command picks for a ``go`` line: 1.22 → go1.22.0 (from 1.21 on)."""
     if is_lang(go_version) and compare(go_version, "1.21") >= 0:
         return f"go{go_version}.0"
     return f"go{go_version}"
+
+
+def gomod_lookup(data: bytes, key: str) -> tuple[str, int] | None:
+    """(value, line) of the first line starting with ``key`` (gover.GoModLookup).
+
+    This is how the go command reads the ``go`` and ``toolchain`` lines when it
+    decides whether to switch toolchains: a line scan, not a parse, so a file with
+    errors elsewhere still steers it.
+    """
+    for n, raw in enumerate(data.split(b"\n"), 1):
+        line = raw.strip(b" \t\r\n\v\f")
+        if not line.startswith(key.encode()):
+            continue
+        rest = line[len(key) :]
+        if not rest or rest[:1] not in (b" ", b"\t"):
+            continue
+        value = rest.split(b"//", 1)[0].strip()
+        return value.decode("utf-8", "replace"), n
+    return None

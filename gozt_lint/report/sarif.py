@@ -104,6 +104,7 @@ def document(result: Result) -> dict[str, Any]:
     for slug in slugs:
         r = registry.get(slug)
         if r is None:
+            rules_meta.append({"id": slug, "name": slug})
             continue
         rules_meta.append(
             {
@@ -136,7 +137,7 @@ def document(result: Result) -> dict[str, Any]:
             }
         },
         "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(result.root).absolute().as_uri() + "/"}},
-        "results": [_result(f, index[f.rule], result) for f in result.findings if f.rule in index],
+        "results": [_result(f, index[f.rule], result) for f in result.findings],
         "invocations": [
             {
                 "executionSuccessful": not (result.input_errors or result.internal_errors),

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""The pre-commit hook's cost on a kubernetes-size module, against a bare interpreter.
+
+Budget (issue "checker core"): median hook process time <= 2 x `python -c pass` + 100 ms.
+
+    python bench/hook.py [--corpus DIR] [--runs N]
+
+It copies go.mod/go.sum from the corpus (default: ../shared/corpus/kubernetes__kubernetes)
+into a temporary git repository, stages a one-line change to go.sum (so the history
+rule has work to do) and times, with the same interpreter pre-commit would use:
+
+  baseline: python -c pass
+  hook:     gozt-lint --no-env go.mod go.sum   (the files hook, as .pre-commit-hooks.yaml runs it)
+  env hook: gozt-lint --select env            (the environment hook)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpus" / "kubernetes__kubernetes"
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str], runs: int) -> tuple[float, list[float], int]:
+    times = []
+    rc = 0
+    for _ in range(runs):
+        t = time.perf_counter()
+        p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t)
+        rc = p.returncode
+    return statistics.median(times), times, rc
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--runs", type=int, default=21)
+    args = ap.parse_args()
+    exe = shutil.which("gozt-lint", path=str(Path(sys.executable).parent)) or "gozt-lint"
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp)
+        for name in ("go.mod", "go.sum"):
+            shutil.copy(args.corpus / name, repo / name)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        git = lambda *a: subprocess.run(["git", *a], cwd=repo, env=env, check=True, capture_output=True)  # noqa: E731
+        git("init", "-q")
+        git("add", ".")
+        git("-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-qm", "base")
+        with open(repo / "go.sum", "a") as f:
+            f.write("example.com/added v1.0.0/go.mod h1:ONeDgCa5UF/jJRjGzpOKmUiezgFEk4IPFZ96frvroW0=\n")
+        git("add", "go.sum")
+        lines = sum(1 for _ in open(repo / "go.sum"))
+        base, _, _ = timed([sys.executable, "-c", "pass"], repo, env, args.runs)
+        hook, all_hook, rc = timed([exe, "--no-env", "go.mod", "go.sum"], repo, env, args.runs)
+        envhook, _, rc_env = timed([exe, "--select", "env"], repo, env, args.runs)
+    budget = 2 * base + 0.100
+    print(f"corpus: {args.corpus} (go.sum {lines} lines), runs: {args.runs}, python: {sys.version.split()[0]}, cpus: {os.cpu_count()}")
+    print(f"python -c pass          median {base * 1000:7.1f} ms")
+    print(f"files hook (exit {rc})     median {hook * 1000:7.1f} ms   min {min(all_hook) * 1000:.1f}  max {max(all_hook) * 1000:.1f}")
+    print(f"env hook (exit {rc_env})       median {envhook * 1000:7.1f} ms")
+    print(f"budget 2 x base + 100 ms       {budget * 1000:7.1f} ms -> files hook {'OK' if hook <= budget else 'OVER'}, env hook {'OK' if envhook <= budget else 'OVER'}")
+    return 0 if hook <= budget else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
