@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from gozt_lint import module as mod
 from gozt_lint.finding import Span
@@ -32,8 +33,7 @@ SYNTAX, PARSE, LOAD = "syntax", "parse", "load"
 # -- results -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ParseError:
+class ParseError(NamedTuple):
     """One error; ``span`` starts where the go command reports it."""
 
     message: str
@@ -51,16 +51,14 @@ class ParseError:
         return f"{self.go_position}: {self.message}"
 
 
-@dataclass(frozen=True)
-class ModuleStmt:
+class ModuleStmt(NamedTuple):
     path: str
     span: Span
     deprecated: str | None = None  # the text of a "Deprecated:" paragraph, if any
     path_span: Span | None = None
 
 
-@dataclass(frozen=True)
-class GoStmt:
+class GoStmt(NamedTuple):
     """A ``go`` or ``toolchain`` line; ``version`` is its argument as written."""
 
     version: str
@@ -68,15 +66,13 @@ class GoStmt:
     version_span: Span | None = None
 
 
-@dataclass(frozen=True)
-class Godebug:
+class Godebug(NamedTuple):
     key: str
     value: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Require:
+class Require(NamedTuple):
     path: str
     version: str  # canonical (what the go command uses)
     indirect: bool
@@ -86,16 +82,14 @@ class Require:
     raw_version: str = ""  # as written (unquoted)
 
 
-@dataclass(frozen=True)
-class Exclude:
+class Exclude(NamedTuple):
     path: str
     version: str
     span: Span
     version_span: Span | None = None
 
 
-@dataclass(frozen=True)
-class Replace:
+class Replace(NamedTuple):
     old_path: str
     old_version: str | None
     new_path: str
@@ -108,28 +102,24 @@ class Replace:
         return self.new_version is None
 
 
-@dataclass(frozen=True)
-class Retract:
+class Retract(NamedTuple):
     low: str
     high: str
     rationale: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Tool:
+class Tool(NamedTuple):
     path: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Ignore:
+class Ignore(NamedTuple):
     path: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Use:
+class Use(NamedTuple):
     dir: str
     span: Span
 
@@ -226,18 +216,22 @@ class _SyntaxError(Exception):
         self.col = col
 
 
-@dataclass
 class _Comment:
-    text: str  # "" for a blank line kept inside a block
-    line: int = 0
+    __slots__ = ("text", "line")
+
+    def __init__(self, text: str, line: int = 0) -> None:
+        self.text = text  # "" for a blank line kept inside a block
+        self.line = line
 
 
-@dataclass
 class _Line:
-    tokens: list[_Tok]
-    in_block: bool
-    before: list[_Comment] = field(default_factory=list)
-    suffix: list[_Comment] = field(default_factory=list)
+    __slots__ = ("tokens", "in_block", "before", "suffix")
+
+    def __init__(self, tokens: list[_Tok], in_block: bool) -> None:
+        self.tokens = tokens
+        self.in_block = in_block
+        self.before: list[_Comment] = []
+        self.suffix: list[_Comment] = []
 
     @property
     def span(self) -> Span:
@@ -245,12 +239,14 @@ class _Line:
         return Span(a.line, a.col, b.end_line, b.end_col)
 
 
-@dataclass
 class _Block:
-    head: list[_Tok]
-    lines: list[_Line] = field(default_factory=list)
-    before: list[_Comment] = field(default_factory=list)
-    suffix: list[_Comment] = field(default_factory=list)
+    __slots__ = ("head", "lines", "before", "suffix")
+
+    def __init__(self, head: list[_Tok]) -> None:
+        self.head = head
+        self.lines: list[_Line] = []
+        self.before: list[_Comment] = []
+        self.suffix: list[_Comment] = []
 
     @property
     def start(self) -> Span:

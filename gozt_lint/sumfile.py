@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from gozt_lint.finding import Span
 
@@ -18,8 +19,7 @@ from gozt_lint.finding import Span
 EMPTY_GOMOD_HASH = "h1:G7mAYYxgmS0lVkHyy2hEOLQCFB0DlQFTMLWggykrydY="
 
 
-@dataclass(frozen=True)
-class SumLine:
+class SumLine(NamedTuple):
     path: str
     version: str  # without "/go.mod"
     gomod: bool  # a "/go.mod" line
@@ -46,8 +46,7 @@ class SumLine:
         return f"{self.path} {self.version}{'/go.mod' if self.gomod else ''} {self.hash}"
 
 
-@dataclass(frozen=True)
-class SumError:
+class SumError(NamedTuple):
     message: str
     line: int
     span: Span
