@@ -8,20 +8,18 @@ parser records what is there; rules judge it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NamedTuple
 
 from gozt_lint.finding import Span
-
-_T = TypeVar("_T")
 
 # The hash of an empty go.mod, written by an old go command bug; the go command
 # silently drops lines carrying it.
 EMPTY_GOMOD_HASH = "h1:G7mAYYxgmS0lVkHyy2hEOLQCFB0DlQFTMLWggykrydY="
 
 
-@dataclass(frozen=True)
-class SumLine:
+class SumLine(NamedTuple):
     path: str
     version: str  # without "/go.mod"
     gomod: bool  # a "/go.mod" line
@@ -48,8 +46,7 @@ class SumLine:
         return f"{self.path} {self.version}{'/go.mod' if self.gomod else ''} {self.hash}"
 
 
-@dataclass(frozen=True)
-class SumError:
+class SumError(NamedTuple):
     message: str
     line: int
     span: Span
@@ -60,8 +57,7 @@ class SumFile:
     path: str
     lines: list[SumLine] = field(default_factory=list)
     errors: list[SumError] = field(default_factory=list)
-    # Lines that are not valid UTF-8 (the go command does not care, editors do).
-    crlf: bool = False
+    crlf: bool = False  # CRLF line ends (the go command tolerates them: \r is a space)
 
     def by_key(self) -> dict[tuple[str, str], list[SumLine]]:
         out: dict[tuple[str, str], list[SumLine]] = {}
@@ -74,20 +70,30 @@ class SumFile:
         return [ln.hash for ln in self.lines if ln.key == key]
 
 
-def _fields(text: str) -> list[tuple[int, str]]:
-    """strings.Fields with start offsets (any Unicode whitespace separates).
+# unicode.IsSpace, which strings.Fields uses (Python's str.isspace also counts
+# U+001C..U+001F, which Go does not).
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_FIELD = re.compile(f"[^{re.escape(_GO_SPACE)}]+")
+_PY_ONLY_SPACE = re.compile("[\x1c-\x1f]")
 
-    str.split() splits exactly where str.isspace() holds; each field is then found
-    after the previous one (only whitespace lies between them). Both run in C,
-    which matters: the language server reparses go.sum on every keystroke.
+
+def _fields(text: str) -> list[tuple[int, str]]:
+    """strings.Fields with start offsets.
+
+    Without U+001C..U+001F in the line (the only characters str.isspace counts and
+    Go does not), str.split() cuts exactly where Go does, and each field is found
+    right after the previous one; both run in C, which matters because the language
+    server reparses go.sum on every keystroke. Otherwise the regular expression.
     """
-    out: list[tuple[int, str]] = []
-    pos = 0
-    for part in text.split():
-        pos = text.index(part, pos)
-        out.append((pos, part))
-        pos += len(part)
-    return out
+    if _PY_ONLY_SPACE.search(text) is None:
+        out: list[tuple[int, str]] = []
+        pos = 0
+        for part in text.split():
+            pos = text.index(part, pos)
+            out.append((pos, part))
+            pos += len(part)
+        return out
+    return [(m.start(), m.group()) for m in _FIELD.finditer(text)]
 
 
 def parse_gosum(path: str, data: bytes) -> SumFile:
@@ -101,7 +107,7 @@ def parse_gosum(path: str, data: bytes) -> SumFile:
             continue
         first_col = fields[0][0] + 1
         last_end = fields[-1][0] + len(fields[-1][1]) + 1
-        whole = _new(Span, line=lineno, column=first_col, end_line=lineno, end_column=last_end)
+        whole = _span(lineno, first_col, last_end)
         if "\x00" in raw:
             sf.errors.append(SumError("line contains a NUL byte (binary data?)", lineno, whole))
             continue
@@ -112,15 +118,15 @@ def parse_gosum(path: str, data: bytes) -> SumFile:
         gomod = ver.endswith("/go.mod")
         if gomod:
             ver = ver[: -len("/go.mod")]
-        hspan = _new(Span, line=lineno, column=hcol + 1, end_line=lineno, end_column=hcol + 1 + len(h))
-        sf.lines.append(_new(SumLine, path=mod, version=ver, gomod=gomod, hash=h, line=lineno, span=whole, hash_span=hspan))
+        hspan = _span(lineno, hcol + 1, hcol + 1 + len(h))
+        sf.lines.append(SumLine(mod, ver, gomod, h, lineno, whole, hspan))
     return sf
 
 
-def _new(cls: type[_T], **fields: object) -> _T:
-    """A frozen dataclass instance without its generated __init__, which spends
-    most of a 3,000-line parse in object.__setattr__ (the language server reparses
-    go.sum on every keystroke). Same fields, same equality and hash."""
-    obj = object.__new__(cls)
-    obj.__dict__.update(fields)
-    return obj
+def _span(line: int, column: int, end_column: int) -> Span:
+    """A one-line Span without the frozen dataclass's generated __init__, whose
+    object.__setattr__ calls dominate a 3,000-line parse (the language server
+    reparses go.sum on every keystroke). Same fields, same equality and hash."""
+    span = object.__new__(Span)
+    span.__dict__.update(line=line, column=column, end_line=line, end_column=end_column)
+    return span
