@@ -15,6 +15,8 @@ that version. It reports:
 
   server: from the didChange handler to the publishDiagnostics write (logged by the
           server itself: the figure the target is about);
+  server cpu: the CPU time the server's threads spent on that cycle (what the
+          figure would be on an idle machine: the others grow with the load);
   client: from sending didChange to receiving publishDiagnostics (adds pipe I/O and
           JSON on both sides).
 """
@@ -66,6 +68,7 @@ async def bench(corpus: Path, edits: int, families: list[str] | None, where: str
         sum_uri = (d / "go.sum").as_uri()
         published: dict[int, float] = {}
         server_ms: list[float] = []
+        cpu_ms: list[float] = []
         runs_done: list[str] = []
 
         @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
@@ -76,8 +79,9 @@ async def bench(corpus: Path, edits: int, families: list[str] | None, where: str
 
         @client.feature(types.WINDOW_LOG_MESSAGE)
         def on_log(ls: pytest_lsp.LanguageClient, params: types.LogMessageParams) -> None:
-            if m := re.match(r"timing: change to publish ([0-9.]+) ms", params.message):
+            if m := re.match(r"timing: change to publish ([0-9.]+) ms \(cpu ([0-9.]+) ms", params.message):
                 server_ms.append(float(m.group(1)))
+                cpu_ms.append(float(m.group(2)))
 
         @client.feature(types.WINDOW_SHOW_MESSAGE)
         def on_show(ls: pytest_lsp.LanguageClient, params: types.ShowMessageParams) -> None:
@@ -168,7 +172,7 @@ async def bench(corpus: Path, edits: int, families: list[str] | None, where: str
     print(f"corpus: {corpus} (go.sum {n_lines} lines); edits: {edits} ({where}); families: {families or 'default (all editor families)'}")
     print(f"load average before/after: {load0[0]:.2f} / {os.getloadavg()[0]:.2f} (2-core machine shared with other work)")
     print(f"diagnostics per publish: {min(diag_counts)}..{max(diag_counts)}")
-    for label, values in (("server", server_ms), ("client", client_ms)):
+    for label, values in (("server", server_ms), ("server cpu", cpu_ms), ("client", client_ms)):
         if not values:
             print(f"{label}: no samples")
             continue

@@ -19,10 +19,10 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from gozt_lint.finding import Finding, Span
-from gozt_lint.sumfile import SumLine, parse_gosum
+from gozt_lint.sumfile import SumFile, SumLine, parse_gosum
 from gozt_lint.lsp.locate import Directive, directive_modules, first, scan_modfile, split_lines
 
 EDITOR_FILES = ("go.mod", "go.sum", "go.work", "go.work.sum")
@@ -36,15 +36,16 @@ def kind_of(path: str) -> str | None:
 class DocView:
     """One buffer: its lines, and (parsed on first use) its directives or go.sum lines."""
 
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str, sum_parser: Callable[[str, bytes], SumFile] | None = None) -> None:
         self.path = path
         self.kind = kind_of(path) or "gosum"
         self.text = text
         self.lines = split_lines(text)
+        self._sum_parser = sum_parser or parse_gosum
 
     @classmethod
-    def of(cls, path: str, text: str) -> DocView:
-        return cls(path, text)
+    def of(cls, path: str, text: str, sum_parser: Callable[[str, bytes], SumFile] | None = None) -> DocView:
+        return cls(path, text, sum_parser)
 
     @functools.cached_property
     def directives(self) -> list[Directive]:
@@ -54,7 +55,7 @@ class DocView:
     def sumlines(self) -> list[SumLine]:
         if self.kind != "gosum":
             return []
-        return parse_gosum(self.path, self.text.encode("utf-8", "surrogatepass")).lines
+        return self._sum_parser(self.path, self.text.encode("utf-8", "surrogatepass")).lines
 
     def module_lines(self, path: str, version: str | None, prefer_gomod: bool) -> list[Span]:
         """Spans of this buffer's lines that name ``path`` (at ``version`` if given)."""
