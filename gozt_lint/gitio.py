@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 GIT_TIMEOUT = 60.0
 SAFE_CONFIG = ("-c", "core.fsmonitor=false", "-c", "core.useBuiltinFSMonitor=false", "-c", "diff.external=")
@@ -26,8 +25,7 @@ class GitError(Exception):
     """git is missing, the directory is not a repository, or a command failed."""
 
 
-@dataclass(frozen=True)
-class Blob:
+class Blob(NamedTuple):
     spec: str  # what was asked for, e.g. "HEAD:go.sum" or ":go.sum"
     oid: str | None  # None when missing
     data: bytes | None

@@ -6,13 +6,14 @@ decided in :mod:`gozt_lint.history`; these rules only judge the two versions.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Iterator
 
 from gozt_lint import history
 from gozt_lint.errors import GoztError
-from gozt_lint.finding import Finding, Severity, finding
+from gozt_lint.finding import Finding, Severity, Span, finding
 from gozt_lint.rules import rule
-from gozt_lint.sumfile import SumFile, SumLine, parse_gosum
+from gozt_lint.sumfile import EMPTY_GOMOD_HASH, SumLine, parse_gosum
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context
@@ -26,35 +27,45 @@ def _comparisons(ctx: Context) -> list[history.Comparison]:
     return hist.comparisons
 
 
-def _parsed(c: history.Comparison) -> tuple[SumFile, SumFile]:
-    path = str(c.unit.sum)
-    return parse_gosum(path, c.old.data or b""), parse_gosum(path, c.new.data or b"")
+def _line(path: str, raw: bytes, lineno: int) -> SumLine | None:
+    """``raw`` parsed as line ``lineno`` of ``path``."""
+    sf = parse_gosum(path, raw)
+    if len(sf.lines) != 1:
+        return None
+    ln = sf.lines[0]
+    return dataclasses.replace(
+        ln,
+        line=lineno,
+        span=Span(lineno, ln.span.column, lineno, ln.span.end_column),
+        hash_span=Span(lineno, ln.hash_span.column, lineno, ln.hash_span.end_column),
+    )
 
 
 @rule("gosum-hash-changed", Severity.ERROR, "a go.sum hash differs from the one recorded for the same module version in git history")
 def gosum_hash_changed(ctx: Context) -> Iterator[Finding]:
     for c in _comparisons(ctx):
-        if c.old.data == c.new.data or not c.new.data:
-            continue
-        old, new = _parsed(c)
-        before = old.by_key()
-        for ln in new.lines:
-            recorded = [o for o in before.get(ln.key, ()) if o.algorithm == ln.algorithm and not o.legacy_empty_gomod]
-            if not recorded or any(o.hash == ln.hash for o in recorded):
+        path = str(c.unit.sum)
+        for i, raw, recorded in c.diff().changed:
+            ln = _line(path, raw, i + 1)
+            if ln is None:
                 continue
-            was = recorded[0]
+            olds = [(h.decode("utf-8", "surrogateescape"), n) for h, n in recorded]
+            same = [(h, n) for h, n in olds if h.split(":", 1)[0] == ln.algorithm and h != EMPTY_GOMOD_HASH]
+            if not same or any(h == ln.hash for h, _ in same):
+                continue
+            was, was_line = same[0]
             what = f"{ln.path} {ln.version}{'/go.mod' if ln.gomod else ''}"
             yield finding(
-                f"hash of {what} changed: {c.old.label} records {was.hash} ({c.old.path}:{was.line}), "
+                f"hash of {what} changed: {c.old.label} records {was} ({c.old.path}:{was_line}), "
                 f"{c.new.label} has {ln.hash}; a published module version never changes, so one of the two "
                 f"is not the content the module author published",
-                file=str(c.unit.sum),
+                file=path,
                 span=ln.span,
                 module=ln.path,
                 version=ln.version,
-                fix={"kind": "restore-line", "file": str(c.unit.sum), "line": ln.line, "text": was.text},
+                fix={"kind": "restore-line", "file": path, "line": ln.line, "text": f"{what} {was}"},
                 base=c.old.label,
-                old=was.hash,
+                old=was,
                 new=ln.hash,
             )
 
@@ -62,17 +73,17 @@ def gosum_hash_changed(ctx: Context) -> Iterator[Finding]:
 @rule("gosum-line-removed", Severity.WARNING, "a go.sum line was removed while go.mod still requires that module version")
 def gosum_line_removed(ctx: Context) -> Iterator[Finding]:
     for c in _comparisons(ctx):
-        if not c.check_removed or c.unit.kind != "mod" or c.old.data == c.new.data or not c.gomod:
+        if not c.check_removed or c.unit.kind != "mod" or not c.gomod:
             continue
-        needed = _required(str(c.unit.main), c.gomod)
-        if not needed:
+        d = c.diff()
+        if not d.removed:
             continue
-        old, new = _parsed(c)
-        now = new.by_key()
-        for key, lines in old.by_key().items():
-            if key in now:
+        needed = _required(ctx, c)
+        path = str(c.unit.sum)
+        for raw, old_line in d.removed:
+            was = _line(path, raw, old_line)
+            if was is None:
                 continue
-            was = lines[0]
             req = needed.get((was.path, was.version))
             if req is None:
                 continue
@@ -86,8 +97,8 @@ def gosum_line_removed(ctx: Context) -> Iterator[Finding]:
                 f"go.sum line for {what} was removed (recorded at {c.old.label}, {c.old.path}:{was.line}), "
                 f"but {c.unit.main.name}:{line_no} still requires {was.path} {was.version}; "
                 f"the go command will refuse to build, or a later `go mod download` will record whatever the proxy serves",
-                file=str(c.unit.sum),
-                line=_insertion_line(new, was),
+                file=path,
+                line=_insertion_line(d.new_lines, was),
                 module=was.path,
                 version=was.version,
                 base=c.old.label,
@@ -95,11 +106,14 @@ def gosum_line_removed(ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _required(path: str, data: bytes) -> dict[tuple[str, str], tuple[int, bool]]:
+def _required(ctx: Context, c: history.Comparison) -> dict[tuple[str, str], tuple[int, bool]]:
     """(module, version) -> (go.mod line, indirect) for each requirement not replaced."""
-    from gozt_lint.modfile import parse_gomod
+    # Under the hook the staged go.mod is the one on disk: reuse the run's parse.
+    mf = ctx.modfile(c.unit) if ctx.read(c.unit.main) == c.gomod else None
+    if mf is None:
+        from gozt_lint.modfile import parse_gomod
 
-    mf = parse_gomod(path, data)
+        mf = parse_gomod(str(c.unit.main), c.gomod or b"")
     replaced_any = {rep.old_path for rep in mf.replace if not rep.old_version}
     replaced_at = {(rep.old_path, rep.old_version) for rep in mf.replace if rep.old_version}
     out: dict[tuple[str, str], tuple[int, bool]] = {}
@@ -110,19 +124,27 @@ def _required(path: str, data: bytes) -> dict[tuple[str, str], tuple[int, bool]]
     return out
 
 
-def _insertion_line(sf: SumFile, removed: SumLine) -> int:
-    """Where the go command would write ``removed`` back (go.sum order)."""
+def _insertion_line(new_lines: list[bytes], removed: SumLine) -> int:
+    """Where the go command would write ``removed`` back (go.sum order: path, then
+    semver precedence, then the /go.mod line after the zip line)."""
     from gozt_lint.module import compare
 
-    def before(a: SumLine, b: SumLine) -> bool:
-        if a.path != b.path:
-            return a.path.encode() < b.path.encode()
-        c = compare(a.version, b.version)
-        if c:
-            return c < 0
-        return (not a.gomod) and b.gomod
-
-    for ln in sf.lines:
-        if before(removed, ln):
-            return ln.line
-    return (sf.lines[-1].line + 1) if sf.lines else 1
+    want_path = removed.path.encode("utf-8", "surrogateescape")
+    last = 0
+    for i, raw in enumerate(new_lines):
+        f = raw.split()
+        if len(f) != 3:
+            continue
+        last = i + 1
+        if f[0] != want_path:
+            if want_path < f[0]:
+                return i + 1
+            continue
+        ver = f[1].decode("utf-8", "surrogateescape")
+        gomod = ver.endswith("/go.mod")
+        if gomod:
+            ver = ver[: -len("/go.mod")]
+        cmp = compare(removed.version, ver)
+        if cmp < 0 or (cmp == 0 and not removed.gomod and gomod):
+            return i + 1
+    return last + 1

@@ -7,12 +7,12 @@ import os
 import re
 from typing import TYPE_CHECKING, Iterator
 
-from gozt_lint import toolchain
 from gozt_lint.errors import UsageError
 from gozt_lint.finding import Finding, Severity, finding
 from gozt_lint.rules import rule
 
 if TYPE_CHECKING:
+    from gozt_lint import toolchain
     from gozt_lint.context import Context
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -27,6 +27,8 @@ def _no_go(ctx: Context, tc: toolchain.Toolchain) -> bool:
 
 @rule("toolchain-mismatch", Severity.ERROR, "the go binary, GOROOT/VERSION, GOROOT's tools or a cached toolchain disagree about the Go version")
 def toolchain_mismatch(ctx: Context) -> Iterator[Finding]:
+    from gozt_lint import toolchain
+
     tc = toolchain.get(ctx)
     if not _no_go(ctx, tc):
         yield from _goroot_mismatch(tc)
@@ -35,6 +37,8 @@ def toolchain_mismatch(ctx: Context) -> Iterator[Finding]:
 
 
 def _goroot_mismatch(tc: toolchain.Toolchain) -> Iterator[Finding]:
+    from gozt_lint import toolchain
+
     gg = tc.goroot_go
     built = toolchain.first_word(gg.go_version) if gg else None
     if gg is not None and gg.error:
@@ -102,6 +106,8 @@ def _goroot_mismatch(tc: toolchain.Toolchain) -> Iterator[Finding]:
 
 
 def _cached_mismatch(ct: toolchain.CachedToolchain) -> Iterator[Finding]:
+    from gozt_lint import toolchain
+
     runs = toolchain.first_word(ct.go.go_version) if ct.go and ct.go.info else None
     label = f"cached toolchain module golang.org/toolchain@{ct.module_version}"
     if ct.go is None or ct.go.error:
@@ -145,6 +151,8 @@ def _pins(ctx: Context) -> dict[str, str]:
 
 @rule("toolchain-drift", Severity.ERROR, "the go binary or GOROOT differs from the SHA-256 pinned in the configuration")
 def toolchain_drift(ctx: Context) -> Iterator[Finding]:
+    from gozt_lint import toolchain
+
     pins = _pins(ctx)
     if not pins:
         return
@@ -175,12 +183,16 @@ def toolchain_drift(ctx: Context) -> Iterator[Finding]:
 
 
 def _manifest(ctx: Context) -> tuple[str, int]:
+    from gozt_lint import toolchain
+
     tc = toolchain.get(ctx)
     return toolchain.goroot_manifest(tc.goroot or "")
 
 
 @rule("gobin-unverified", Severity.INFO, "an installed Go binary (GOBIN, GOPATH/bin) whose module sum is missing or does not match")
 def gobin_unverified(ctx: Context) -> Iterator[Finding]:
+    from gozt_lint import toolchain
+
     recorded = _recorded_sums(ctx)
     for b in toolchain.installed_binaries(ctx):
         if b.error or b.info is None:
