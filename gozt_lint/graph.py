@@ -135,8 +135,9 @@ def _modules(objs: list[dict[str, Any]]) -> list[Module]:
 
 
 def _first_line(text: str) -> str:
-    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
-    return lines[0][:300] if lines else "no output"
+    """The go command's message on one line (it wraps "X requires\n\tY: why")."""
+    joined = " ".join(ln.strip() for ln in text.strip().splitlines() if ln.strip())
+    return joined[:300] if joined else "no output"
 
 
 def load(ctx: Context, unit: Unit) -> Graph | None:
