@@ -359,11 +359,15 @@ def compare(ctx: Context, old: dict[str, Any], new: dict[str, Any]) -> Iterator[
             )
 
     moved: set[str] = set()
+    lost_graph = False
     old_graph, new_graph = _dict(old.get("graph")), _dict(new.get("graph"))
     for rel in sorted(set(old_graph) | set(new_graph)):
         og, ng = _dict(old_graph.get(rel)), _dict(new_graph.get(rel))
         if rel not in old_graph or rel not in new_graph:
-            yield drift(f"module graph of {rel}", f"{len(og)} modules" if og else None, f"{len(ng)} modules" if ng else None, file=str(root / rel) if rel in new_graph else None)
+            lost_graph = lost_graph or rel not in new_graph
+            now = f"{len(ng)} modules" if rel in new_graph else None
+            yield drift(f"module graph of {rel}", f"{len(og)} modules" if rel in old_graph else None, now,
+                        file=str(root / rel), **({"hint": "the graph could not be loaded offline; see the notes"} if now is None else {}))
             continue
         for path, o, n in each(og, ng):
             moved.add(path)
@@ -375,7 +379,8 @@ def compare(ctx: Context, old: dict[str, Any], new: dict[str, Any]) -> Iterator[
 
     for key, o, n in each(_dict(old.get("modules")), _dict(new.get("modules"))):
         path = key.rpartition("@")[0]
-        if (o is None or n is None) and path in moved and (key not in _dict(old.get("modules")) or key not in _dict(new.get("modules"))):
+        absent = key not in _dict(old.get("modules")) or key not in _dict(new.get("modules"))
+        if absent and (path in moved or lost_graph):
             continue  # the graph change above explains it
         yield drift(f"module {key} h1 in the module cache", o, n, module=path, version=key.rpartition("@")[2])
     for key, o, n in each(_dict(old.get("toolchains")), _dict(new.get("toolchains"))):
