@@ -42,12 +42,14 @@ def test_graph_matches_go_list_and_needed_lines_match_tidy(goenv: gotool.GoEnvDi
     d, proxy = app
     before_mod = tree_state(goenv.gomodcache)
     before_app = tree_state(d)
+    before_build = tree_state(goenv.gocache)
     ctx, unit = ctx_for(d, goenv.environ)
     g = graph.get(ctx, unit)
     assert g is not None, ctx.notes
-    # Nothing written: not the module, not the cache.
+    # Nothing written: not the module, not the module cache, not the build cache.
     assert tree_state(d) == before_app
     assert tree_state(goenv.gomodcache) == before_mod
+    assert tree_state(goenv.gocache) == before_build
     # Oracle 1: the go command's own listing, with the proxy reachable.
     p = goenv.go("list", "-m", "-json", "all", cwd=d, env=gomods.proxy_env(goenv, proxy))
     want = [(o["Path"], o.get("Version", ""), bool(o.get("Indirect")), bool(o.get("Main"))) for o in graph.parse_json_stream(p.stdout)]

@@ -6,12 +6,11 @@ decided in :mod:`gozt_lint.history`; these rules only judge the two versions.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Iterator
 
 from gozt_lint import history
 from gozt_lint.errors import GoztError
-from gozt_lint.finding import Finding, Severity, Span, finding
+from gozt_lint.finding import Finding, Severity, finding
 from gozt_lint.rules import rule
 from gozt_lint.sumfile import EMPTY_GOMOD_HASH, SumLine, parse_gosum
 
@@ -28,17 +27,10 @@ def _comparisons(ctx: Context) -> list[history.Comparison]:
 
 
 def _line(path: str, raw: bytes, lineno: int) -> SumLine | None:
-    """``raw`` parsed as line ``lineno`` of ``path``."""
-    sf = parse_gosum(path, raw)
-    if len(sf.lines) != 1:
-        return None
-    ln = sf.lines[0]
-    return dataclasses.replace(
-        ln,
-        line=lineno,
-        span=Span(lineno, ln.span.column, lineno, ln.span.end_column),
-        hash_span=Span(lineno, ln.hash_span.column, lineno, ln.hash_span.end_column),
-    )
+    """``raw`` parsed as line ``lineno`` of ``path`` (blank lines in front keep the
+    parser's own line numbers and spans)."""
+    sf = parse_gosum(path, b"\n" * (lineno - 1) + raw)
+    return sf.lines[0] if len(sf.lines) == 1 else None
 
 
 @rule("gosum-hash-changed", Severity.ERROR, "a go.sum hash differs from the one recorded for the same module version in git history")
