@@ -248,12 +248,11 @@ def load(ctx: Context) -> History:
             outside.append(u)
         else:
             groups.setdefault(root, []).append(u)
-    if outside or not ctx.units:
+    if outside:
         if ctx.options.base and not groups:
             hist.error = f"--base {ctx.options.base}: {ctx.cwd} is not in a git repository"
             return hist
-        if outside:
-            ctx.note("history: not a git repository; go.sum history checks skipped")
+        ctx.note("history: not a git repository; go.sum history checks skipped")
     for root, units in groups.items():
         try:
             hist.comparisons += _load_repo(ctx, root, units)
