@@ -237,3 +237,12 @@ def available(ctx: Context, unit: Unit) -> Graph | None:
         return None
     return get(ctx, unit)
 
+
+
+def needed_gomod(ctx: Context, unit: Unit) -> set[tuple[str, str]] | None:
+    """The exact ``(path, "version/go.mod")`` keys the go command needs in ``unit``'s
+    go.sum to load its module graph, when this run loads graphs (see :func:`available`)."""
+    if unit.kind != "mod":
+        return None
+    g = available(ctx, unit)
+    return g.needed_gomod if g is not None else None
