@@ -434,7 +434,8 @@ def recorded(ctx: Context) -> dict[str, Any]:
 
 
 def _recorded(ctx: Context) -> dict[str, Any]:
-    assert ctx.options.snapshot
+    if not ctx.options.snapshot:
+        raise UsageError("no snapshot given (--snapshot FILE)")
     return load_file(str(ctx.cwd / ctx.options.snapshot))
 
 

@@ -21,6 +21,7 @@ from gozt_lint import buildinfo
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context
+    from gozt_lint.goenv import GoEnv
 
 # Files larger than this are not Go binaries worth reading (a go binary is ~15 MiB).
 MAX_BINARY = 1 << 30
@@ -156,9 +157,9 @@ def _same(a: str, b: str) -> bool:
         return False
 
 
-def _tool_dirs(goroot: str, env: object) -> list[str]:
+def _tool_dirs(goroot: str, env: GoEnv) -> list[str]:
     out = [os.path.join(goroot, "bin")]
-    tooldir = getattr(env, "get", lambda _n: "")("GOTOOLDIR")
+    tooldir = env.get("GOTOOLDIR")
     if not tooldir or not os.path.isdir(tooldir):
         base = os.path.join(goroot, "pkg", "tool")
         try:
