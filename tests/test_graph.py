@@ -117,3 +117,22 @@ def test_workspace_graph(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> Non
 def test_json_stream_parser() -> None:
     text = json.dumps({"Path": "a"}, indent="\t") + "\n" + json.dumps({"Path": "b"}) + "\n\n"
     assert [o["Path"] for o in graph.parse_json_stream(text)] == ["a", "b"]
+
+
+def test_graph_sharpens_gosum_missing(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
+    """third's go.mod is read only because old is an unpruned (go 1.16) dependency: go.mod
+    alone cannot tell, the graph can. The go command agrees that the line is needed."""
+    from gozt_lint import engine
+
+    d, _ = app
+    gosum = d / "go.sum"
+    gosum.write_text("".join(ln + "\n" for ln in gosum.read_text().splitlines() if not ln.startswith("example.com/third ")))
+    p = goenv.go("list", "-m", "all", cwd=d, env={"GOFLAGS": "-mod=readonly"}, check=False)
+    assert p.returncode != 0 and "example.com/third" in p.stderr and "go.sum" in p.stderr
+    shallow = engine.run(Context(cwd=d, environ=goenv.environ, options=Options(select=["gosum-missing"])))
+    assert shallow.findings == []  # go.mod-only analysis: no claim about third
+    deep = engine.run(Context(cwd=d, environ=goenv.environ, options=Options(select=["gosum-missing"], all=True)))
+    assert [(f.rule, f.module, f.version, f.file, f.line) for f in deep.findings] == [
+        ("gosum-missing", "example.com/third", "v1.0.0", str(d / "go.mod"), 1)
+    ]
+    assert "example.com/third v1.0.0/go.mod" in deep.findings[0].message
