@@ -1002,22 +1002,20 @@ async def quarantine_command(ls: GoztLanguageServer, *args: Any) -> Any:
 
 
 def _call_quarantine(fn: Any, module: str, version: str, environ: dict[str, str], go: str | None, path: str | None) -> Any:
-    import inspect
+    """gozt_lint.repair.quarantine(gomodcache, entries, dest, apply): move the entry
+    into the default quarantine folder (what `gozt-lint cache quarantine` does)."""
+    from gozt_lint import goenv
+    from gozt_lint.errors import UsageError
 
-    from gozt_lint.context import Context, Options
-
-    params = inspect.signature(fn).parameters
-    kwargs: dict[str, Any] = {}
-    positional: list[Any] = []
-    names = list(params)
-    if names and names[0] == "ctx":
-        cwd = Path(path).parent if path else Path.cwd()
-        positional.append(Context(cwd=cwd, options=Options(go=go, fix=True), environ=environ))
-    positional += [module, version]
-    for flag, value in (("dry_run", False), ("apply", True)):
-        if flag in params:
-            kwargs[flag] = value
-    return fn(*positional, **kwargs)
+    cache = goenv.load(environ, go=go, run=False).get("GOMODCACHE")
+    if not cache or not os.path.isabs(cache):
+        raise UsageError("GOMODCACHE is not known")
+    moves = fn(Path(cache), [(module, version)], None, True)
+    statuses = [f"{getattr(m, 'status', '?')}: {getattr(m, 'src', m)}" for m in moves or []]
+    failed = [s for s in statuses if not s.startswith(("moved", "missing"))]
+    if failed:
+        raise UsageError("; ".join(failed))
+    return "; ".join(statuses) or "nothing to move"
 
 
 @server.command(CMD_RECHECK)
