@@ -513,3 +513,54 @@ async def test_go_work_gets_environment_findings_on_its_go_line(gomodule: lsp_fi
             types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=3, character=1))
         )
         assert h is None
+
+
+def apply_edit(text: str, edit: types.TextEdit, encoding: str) -> str:
+    """Apply one TextEdit as an editor would (positions in the negotiated units)."""
+    lines = text.split("\n")
+
+    def offset(pos: types.Position) -> int:
+        line = lines[pos.line] if pos.line < len(lines) else ""
+        chars, n = 0, 0
+        for c in line:
+            if n >= pos.character:
+                break
+            n += units(c, encoding)
+            chars += 1
+        return sum(len(x) + 1 for x in lines[: pos.line]) + chars
+
+    a, b = offset(edit.range.start), offset(edit.range.end)
+    return text[:a] + edit.new_text + text[b:]
+
+
+@needs("gosum-hash-changed")
+@pytest.mark.parametrize("client_name", CLIENTS)
+async def test_restore_line_action_from_history(gomodule: lsp_fixtures.GoModule, client_name: str) -> None:
+    """A go.sum hash edited in the buffer differs from HEAD: the history rule says so
+    on that line, and the quick fix's edit puts HEAD's line back."""
+    env = dict(gomodule.env.environ)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]
+    for args in (["init", "-q"], ["add", "go.mod", "go.sum"], ["commit", "-qm", "base"]):
+        subprocess.run(git + args, cwd=gomodule.dir, env=env, check=True, capture_output=True)
+    head = gomodule.gosum.read_text()
+    line = 0
+    first = head.split("\n")[line]
+    tampered = head.replace(first, first[:-2] + ("B=" if not first.endswith("B=") else "C="), 1)
+    async with session(gomodule, client_name) as client:
+        encoding = client.init_result.capabilities.position_encoding or "utf-16"  # type: ignore[attr-defined]
+        sum_uri = open_doc(client, gomodule.gosum, text=tampered)
+        await wait_until(lambda: has(client, sum_uri, "gosum-hash-changed", line), what="gosum-hash-changed")
+        d = next(d for d in diags(client, sum_uri) if d.code == "gosum-hash-changed")
+        result = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=sum_uri), range=d.range, context=types.CodeActionContext(diagnostics=[d])
+            )
+        )
+        restore = [a for a in as_actions(result) if a.title.startswith("Restore the recorded line")]
+        assert len(restore) == 1 and restore[0].edit is not None and restore[0].is_preferred
+        (uri, edits), = restore[0].edit.changes.items()  # type: ignore[union-attr]
+        assert uri == sum_uri and len(edits) == 1
+        fixed = apply_edit(tampered, edits[0], encoding)
+        assert fixed == head
+        replace_all(client, sum_uri, fixed, 2)
+        await wait_until(lambda: not has(client, sum_uri, "gosum-hash-changed"), what="restored", timeout=90)
