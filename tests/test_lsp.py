@@ -24,7 +24,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from gozt_lint.rules import all_rules
-from tests import lsp_fixtures
+from tests import gotool, lsp_fixtures
 
 CLIENTS = ["neovim", "visual-studio-code"]
 # Keep background checks snappy in tests (the default waits for a pause in typing).
@@ -564,3 +564,37 @@ async def test_restore_line_action_from_history(gomodule: lsp_fixtures.GoModule,
         assert fixed == head
         replace_all(client, sum_uri, fixed, 2)
         await wait_until(lambda: not has(client, sum_uri, "gosum-hash-changed"), what="restored", timeout=90)
+
+
+@needs("modcache-zip-tampered")
+async def test_quarantine_action_moves_a_tampered_cache_entry(tmp_path: Path) -> None:
+    from gozt_lint.lsp.server import _quarantine_fn
+
+    if _quarantine_fn() is None:
+        pytest.skip("gozt_lint.repair.quarantine is not in this build")
+    m = lsp_fixtures.build(tmp_path / "b")  # its own cache: this test changes it
+    z = m.env.gomodcache / "cache/download/example.com/a/@v/v1.0.0.zip"
+    os.chmod(z, 0o644)
+    data = bytearray(z.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    z.write_bytes(bytes(data))
+    init = {"goztLint": {"heavyDelayMs": 0, "families": ["gomod", "gosum", "modcache"]}}
+    try:
+        async with session(m, "visual-studio-code", init=init) as client:
+            sum_uri = open_doc(client, m.gosum)
+            await wait_until(lambda: has(client, sum_uri, "modcache-zip-tampered", 0), what="tampered zip on the go.sum line", timeout=120)
+            d = next(d for d in diags(client, sum_uri) if d.code == "modcache-zip-tampered")
+            result = await client.text_document_code_action_async(
+                types.CodeActionParams(
+                    text_document=types.TextDocumentIdentifier(uri=sum_uri), range=d.range, context=types.CodeActionContext(diagnostics=[d])
+                )
+            )
+            q = [a for a in as_actions(result) if a.title.startswith("Quarantine example.com/a@v1.0.0")]
+            assert len(q) == 1 and q[0].command is not None
+            await client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command=q[0].command.command, arguments=q[0].command.arguments)
+            )
+            await wait_until(lambda: not z.exists(), what="the zip left the cache")
+            await wait_until(lambda: not has(client, sum_uri, "modcache-zip-tampered"), what="finding gone", timeout=120)
+    finally:
+        gotool.make_writable(m.env.root)
