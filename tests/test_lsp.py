@@ -575,9 +575,12 @@ async def test_quarantine_action_moves_a_tampered_cache_entry(tmp_path: Path) ->
     m = lsp_fixtures.build(tmp_path / "b")  # its own cache: this test changes it
     z = m.env.gomodcache / "cache/download/example.com/a/@v/v1.0.0.zip"
     os.chmod(z, 0o644)
-    data = bytearray(z.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    z.write_bytes(bytes(data))
+    # Same names, one changed byte of content; the .ziphash still vouches for the old one.
+    z.write_bytes(
+        gotool.make_zip(
+            lsp_fixtures.MOD_A, lsp_fixtures.VER_A, {"go.mod": f"module {lsp_fixtures.MOD_A}\n\ngo 1.21\n", "a.go": "package b\n"}
+        )
+    )
     init = {"goztLint": {"heavyDelayMs": 0, "families": ["gomod", "gosum", "modcache"]}}
     try:
         async with session(m, "visual-studio-code", init=init) as client:
