@@ -212,7 +212,27 @@ def _sumdb_text(value: Any) -> str:
     if value is None:
         return "no record"
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
+        # The checksum-database module's record_status: status, verified, database,
+        # tree_size, record_id, hashes (anything else is shown as key: value).
+        parts: list[str] = []
+        if value.get("status"):
+            parts.append(str(value["status"]))
+        if value.get("verified") is True:
+            parts.append("verified against a signed tree head")
+        elif value.get("verified") is False:
+            parts.append("not verified")
+        if value.get("database"):
+            parts.append(f"database {_md(value['database'])}")
+        if value.get("tree_size") is not None:
+            parts.append(f"tree size {value['tree_size']}")
+        if value.get("record_id") is not None:
+            parts.append(f"record {value['record_id']}")
+        hashes = value.get("hashes")
+        if isinstance(hashes, (list, tuple)) and hashes:
+            parts.append("records " + ", ".join(_md(h) for h in hashes))
+        known = {"status", "verified", "database", "tree_size", "record_id", "hashes"}
+        parts += [f"{k}: {v}" for k, v in value.items() if k not in known and v not in (None, "", [], {})]
+        return ", ".join(parts) or "no record"
     for attr in ("status", "verdict"):
         if hasattr(value, attr):
             parts = [str(getattr(value, attr))]

@@ -371,3 +371,14 @@ def test_editor_cache_gives_what_a_fresh_context_gives(gomodule: lsp_fixtures.Go
         assert cached.findings == fresh.findings
         assert [f.data for f in cached.findings] == [f.data for f in fresh.findings]
         assert cached.errors == fresh.errors
+
+
+def test_checksum_database_status_rendering() -> None:
+    from gozt_lint.provenance import Provenance, render_markdown
+
+    p = Provenance(path="example.com/a", version="v1.0.0")
+    p.sumdb = {"status": "found", "verified": True, "database": "sum.golang.org", "tree_size": 42, "record_id": 7, "hashes": ["h1:x=", "h1:y="]}
+    md = render_markdown(p)
+    assert "| checksum database | found, verified against a signed tree head, database `sum.golang.org`, tree size 42, record 7, records `h1:x=`, `h1:y=` |" in md
+    p.sumdb, p.sumdb_note = None, "checksum-database lookups are not available in this build"
+    assert "| checksum database | checksum-database lookups are not available in this build |" in render_markdown(p)
