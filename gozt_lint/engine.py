@@ -71,10 +71,11 @@ def run(ctx: Context, rules: list[Rule] | None = None) -> Result:
     raw: list[Finding] = []
     for r in rules:
         result.rules_run.append(r.slug)
-        severity = ctx.config.severities.get(r.slug) or r.severity
+        configured = ctx.config.severities.get(r.slug)
+        severity = configured or r.severity
         try:
             for f in r.check(ctx):
-                raw.append(dataclasses.replace(f, rule=r.slug, severity=severity))
+                raw.append(dataclasses.replace(f, rule=r.slug, severity=_escalated(f, severity, configured)))
         except InputError as e:
             ctx.input_errors.append(e)
         except GoztError as e:
@@ -101,6 +102,20 @@ def run(ctx: Context, rules: list[Rule] | None = None) -> Result:
     result.input_errors = list(errs.values())
     result.anchor = _anchor(ctx)
     return result
+
+
+def _escalated(f: Finding, severity: Severity, configured: Severity | None) -> Severity:
+    """A rule may raise one finding above its default (``data["escalate"]``, a
+    severity name) when the danger is concrete; a severity set in the
+    configuration always wins."""
+    want = f.data.get("escalate")
+    if configured is not None or not want:
+        return severity
+    try:
+        up = Severity.parse(str(want))
+    except ValueError:
+        return severity
+    return up if up.rank > severity.rank else severity
 
 
 def _suppressed(ctx: Context, f: Finding) -> bool:

@@ -4,42 +4,64 @@ Precedence per variable (cmd/go/internal/cfg): a non-empty OS environment value;
 else the user's GOENV file (default ``$XDG_CONFIG_HOME/go/env`` or
 ``~/.config/go/env``; ``GOENV=off`` disables it; the last line for a key wins and
 an empty value there still shadows GOROOT/go.env); else ``GOROOT/go.env``; else
-the built-in default. We parse both files ourselves and report where each value
-came from, so findings can point at the exact line.
+the built-in default. GODEBUG, GOENV and GOPACKAGESDRIVER come from the OS
+environment only. We parse both files ourselves and report where each value came
+from, so findings can point at the exact line.
 
 The go binary is run only through :func:`run_go`: ``GOTOOLCHAIN=local`` (it must
 never download or exec another toolchain), ``GOENV=off`` (we already read the
-file), from an empty temporary directory outside any module or workspace, with a
-timeout and no shell. An untrusted checkout can't steer it.
+file), no ``GOFLAGS``, telemetry off (a fresh config directory whose mode file
+says "off", so nothing is written to the user's ``go/telemetry``), from an empty
+temporary directory outside any module or workspace, with a timeout and no
+shell. An untrusted checkout can't steer it. ``go env`` is asked only for
+variables that need no build cache (the full ``go env -json`` opens GOCACHE and
+writes to it).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
+import stat
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+
+from gozt_lint.finding import Span
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context
 
 GO_TIMEOUT = 30.0
 
-# Variables the go command reads (go env -json keys, plus env-only ones).
-KNOWN_VARS = (
-    "AR", "CC", "CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_ENABLED", "CGO_FFLAGS",
-    "CGO_LDFLAGS", "CXX", "FC", "GCCGO", "GO111MODULE", "GO386", "GOAMD64", "GOARCH", "GOARM",
-    "GOARM64", "GOAUTH", "GOBIN", "GOCACHE", "GOCACHEPROG", "GODEBUG", "GOENV", "GOEXE",
-    "GOEXPERIMENT", "GOFIPS140", "GOFLAGS", "GOGCCFLAGS", "GOHOSTARCH", "GOHOSTOS", "GOINSECURE",
-    "GOMIPS", "GOMIPS64", "GOMOD", "GOMODCACHE", "GONOPROXY", "GONOSUMDB", "GOOS",
-    "GOPACKAGESDRIVER", "GOPATH", "GOPPC64", "GOPRIVATE", "GOPROXY", "GORISCV64", "GOROOT",
-    "GOSUMDB", "GOTELEMETRY", "GOTELEMETRYDIR", "GOTMPDIR", "GOTOOLCHAIN", "GOTOOLDIR", "GOVCS",
-    "GOVERSION", "GOWASM", "GOWORK", "GO_EXTLINK_ENABLED", "PKG_CONFIG",
+# The go command reads env files whole; padding must not hide a line from us.
+MAX_ENV_FILE = 64 << 20
+
+# cmd/go's internal/cfg.KnownEnv: the variables the go command reads (from the
+# environment or the GOENV file). Anything else in a GOENV file is ignored.
+GO_KNOWN_ENV = (
+    "AR", "CC", "CGO_CFLAGS", "CGO_CFLAGS_ALLOW", "CGO_CFLAGS_DISALLOW", "CGO_CPPFLAGS",
+    "CGO_CPPFLAGS_ALLOW", "CGO_CPPFLAGS_DISALLOW", "CGO_CXXFLAGS", "CGO_CXXFLAGS_ALLOW",
+    "CGO_CXXFLAGS_DISALLOW", "CGO_ENABLED", "CGO_FFLAGS", "CGO_FFLAGS_ALLOW", "CGO_FFLAGS_DISALLOW",
+    "CGO_LDFLAGS", "CGO_LDFLAGS_ALLOW", "CGO_LDFLAGS_DISALLOW", "CXX", "FC", "GCCGO", "GO111MODULE",
+    "GO386", "GOAMD64", "GOARCH", "GOARM", "GOARM64", "GOAUTH", "GOBIN", "GOCACHE", "GOCACHEPROG",
+    "GOENV", "GOEXE", "GOEXPERIMENT", "GOFIPS140", "GOFLAGS", "GOGCCFLAGS", "GOHOSTARCH", "GOHOSTOS",
+    "GOINSECURE", "GOMIPS", "GOMIPS64", "GOMODCACHE", "GONOPROXY", "GONOSUMDB", "GOOS", "GOPATH",
+    "GOPPC64", "GOPRIVATE", "GOPROXY", "GORISCV64", "GOROOT", "GOSUMDB", "GOTMPDIR", "GOTOOLCHAIN",
+    "GOTOOLDIR", "GOVCS", "GOWASM", "GOWORK", "GO_EXTLINK_ENABLED", "PKG_CONFIG",
 )
+
+# Known variables the go command computes itself or reads only from the OS
+# environment: a line for them in a GOENV file does nothing.
+NOT_FROM_FILE = ("GOENV", "GOEXE", "GOGCCFLAGS", "GOHOSTARCH", "GOHOSTOS", "GOTOOLDIR")
+
+# Read from the OS environment only (os.Getenv in cmd/go, never cfg.Getenv).
+ENV_ONLY = ("GODEBUG", "GOENV", "GOPACKAGESDRIVER")
+
+# Variables the go command reads (go env -json keys, plus env-only ones).
+KNOWN_VARS = tuple(sorted(set(GO_KNOWN_ENV) | set(ENV_ONLY) | {"GOTELEMETRY", "GOTELEMETRYDIR", "GOVERSION"}))
 
 # Settings that decide what code is fetched, trusted and run: what a snapshot
 # records and what the environment rules examine.
@@ -49,8 +71,12 @@ POLICY_VARS = (
     "GOBIN", "GOENV", "GOWORK", "GO111MODULE", "GOFIPS140", "GODEBUG",
 )
 
+# What we ask `go env -json` for: values only the binary knows, none of the
+# "costly" ones (CGO_*, GOGCCFLAGS, PKG_CONFIG) that open and write the build cache.
+GO_ENV_KEYS = ("GOROOT", "GOVERSION", "GOTOOLDIR", "GOEXE", "GOHOSTOS", "GOHOSTARCH", "GOOS", "GOARCH")
+
 # Built-in defaults where neither the environment nor a file sets a value. (When
-# GOROOT/go.env lacks GOTOOLCHAIN the go command falls back to "local".)
+# GOROOT/go.env lacks GOTOOLCHAIN the go command does not switch: "local".)
 _DEFAULTS = {"GOAUTH": "netrc", "GOTOOLCHAIN": "local"}
 
 # Sources, strongest first.
@@ -73,18 +99,33 @@ class Setting:
             return f"{self.file}:{self.line}" if self.line else self.file
         return self.source
 
+    @property
+    def span(self) -> Span | None:
+        """The whole ``KEY=VALUE`` line in its file (None for other sources)."""
+        if not self.file or not self.line:
+            return None
+        text = f"{self.name}={self.value}".rstrip("\r")
+        return Span(self.line, 1, self.line, len(text) + 1)
+
+    @property
+    def in_file(self) -> bool:
+        return self.source in (GOENV_FILE, GOROOT_ENV) and bool(self.file)
+
 
 @dataclass
 class GoEnv:
     environ: Mapping[str, str]
     settings: dict[str, Setting] = field(default_factory=dict)
-    # Every KEY=VALUE line of the user's GOENV file, known variable or not.
+    # Every KEY=VALUE line of the user's GOENV file, known variable or not (last one per key).
     goenv_file: str | None = None
     goenv_entries: dict[str, Setting] = field(default_factory=dict)
     goroot_env_entries: dict[str, Setting] = field(default_factory=dict)
+    # GOENV-file lines that look like settings but the go command skips (line, text).
+    goenv_ignored: list[tuple[int, str]] = field(default_factory=list)
     go_binary: str | None = None  # the go that `go` on PATH (or the override) names
     goroot: str | None = None
-    go_version: str | None = None  # "go1.27.3"
+    go_version: str | None = None  # "go1.27.3": the binary's own, else GOROOT/VERSION
+    runtime_version: str | None = None  # GOVERSION as the binary reported it (None if it didn't run)
     go_json: dict[str, str] = field(default_factory=dict)  # `go env -json` under our forced settings
     errors: list[str] = field(default_factory=list)
 
@@ -97,26 +138,32 @@ class GoEnv:
 
     @property
     def gopath_first(self) -> str:
-        return self.get("GOPATH").split(os.pathsep)[0] if self.get("GOPATH") else ""
+        parts = gopath_list(self.get("GOPATH"))
+        return parts[0] if parts else ""
 
 
 # -- files ----------------------------------------------------------------------------
 
 
 def user_config_dir(environ: Mapping[str, str]) -> str | None:
-    """os.UserConfigDir on Unix: $XDG_CONFIG_HOME (absolute) or $HOME/.config."""
+    """os.UserConfigDir: $XDG_CONFIG_HOME (must be absolute) or $HOME/.config on Unix."""
+    home = environ.get("HOME", "")
+    if sys.platform == "darwin":
+        return os.path.join(home, "Library", "Application Support") if home else None
     xdg = environ.get("XDG_CONFIG_HOME", "")
     if xdg:
         return xdg if os.path.isabs(xdg) else None
-    home = environ.get("HOME", "")
     return os.path.join(home, ".config") if home else None
 
 
 def user_cache_dir(environ: Mapping[str, str]) -> str | None:
+    """os.UserCacheDir: $XDG_CACHE_HOME (must be absolute) or $HOME/.cache on Unix."""
+    home = environ.get("HOME", "")
+    if sys.platform == "darwin":
+        return os.path.join(home, "Library", "Caches") if home else None
     xdg = environ.get("XDG_CACHE_HOME", "")
     if xdg:
         return xdg if os.path.isabs(xdg) else None
-    home = environ.get("HOME", "")
     return os.path.join(home, ".cache") if home else None
 
 
@@ -129,21 +176,43 @@ def goenv_path(environ: Mapping[str, str]) -> str | None:
     return os.path.join(d, "go", "env") if d else None
 
 
+def read_regular(path: str, limit: int) -> bytes | None:
+    """Up to ``limit`` bytes of a regular file; None for anything else (a FIFO,
+    a directory, a device: opening those could block or never end)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except (OSError, ValueError):
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, left = [], limit
+        while left > 0:
+            b = os.read(fd, min(left, 1 << 16))
+            if not b:
+                break
+            chunks.append(b)
+            left -= len(b)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def read_env_file(path: str) -> list[Setting]:
     """KEY=VALUE lines as cfg.readEnvFile accepts them, in file order, with line numbers.
 
     Lines without '=' or not starting with A-Z are ignored (that is how comments
-    work); values are taken verbatim (no quotes, no trimming).
+    work); values are taken verbatim (no quotes, no trimming, a CR stays).
     """
-    try:
-        with open(path, "rb") as f:
-            data = f.read(1 << 20)
-    except OSError:
+    data = read_regular(path, MAX_ENV_FILE)
+    if data is None:
         return []
     out = []
     for n, raw in enumerate(data.split(b"\n"), 1):
         i = raw.find(b"=")
-        if i < 0 or not raw or not (65 <= raw[0] <= 90):
+        if i < 0 or not (65 <= raw[0] <= 90):
             continue
         key = raw[:i].decode("utf-8", "replace")
         val = raw[i + 1 :].decode("utf-8", "surrogateescape")
@@ -151,15 +220,60 @@ def read_env_file(path: str) -> list[Setting]:
     return out
 
 
+def ignored_env_lines(path: str) -> list[tuple[int, str]]:
+    """(line, text) of lines that look like settings but cfg.readEnvFile skips:
+    they hold '=' yet do not start with A-Z (``export GOFLAGS=...``,
+    ``goproxy=...``, an indented line). '#' comments are not reported."""
+    data = read_regular(path, MAX_ENV_FILE)
+    if data is None:
+        return []
+    out = []
+    for n, raw in enumerate(data.split(b"\n"), 1):
+        if b"=" in raw and not (65 <= raw[0] <= 90) and not raw.lstrip().startswith(b"#"):
+            out.append((n, raw.decode("utf-8", "replace").rstrip("\r")))
+    return out
+
+
+def gopath_list(gopath: str) -> list[str]:
+    """filepath.SplitList: "" is no entries."""
+    return gopath.split(os.pathsep) if gopath else []
+
+
 # -- running go -----------------------------------------------------------------------
 
 
+def path_dirs(environ: Mapping[str, str]) -> list[str]:
+    """PATH as exec.LookPath reads it (unset PATH searches nothing)."""
+    return environ.get("PATH", "").split(os.pathsep) if environ.get("PATH") else []
+
+
+def is_executable_file(path: str) -> bool:
+    try:
+        return os.path.isfile(path) and os.access(path, os.X_OK)
+    except (OSError, ValueError):
+        return False
+
+
 def find_go_binary(environ: Mapping[str, str], override: str | None = None) -> str | None:
+    """The `go` that PATH names, as an absolute path (symlinks not resolved).
+
+    Relative PATH entries (including the empty entry, meaning ".") are skipped:
+    exec.LookPath refuses them too, and following them would let the checkout
+    under inspection supply its own ``go``.
+    """
     if override:
-        p = shutil.which(override) if os.sep not in override else override
-        return os.path.abspath(p) if p and os.path.exists(p) else None
-    p = shutil.which("go", path=environ.get("PATH", os.defpath))
-    return os.path.abspath(p) if p else None
+        if os.sep in override:
+            return os.path.abspath(override) if is_executable_file(override) else None
+        name = override
+    else:
+        name = "go"
+    for d in path_dirs(environ):
+        if not os.path.isabs(d):
+            continue
+        cand = os.path.join(d, name)
+        if is_executable_file(cand):
+            return os.path.abspath(cand)
+    return None
 
 
 def safe_go_environ(environ: Mapping[str, str], extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -176,6 +290,16 @@ def safe_go_environ(environ: Mapping[str, str], extra: Mapping[str, str] | None 
     return env
 
 
+def _telemetry_off_config(root: str) -> str:
+    """A config directory whose telemetry mode is "off" (the go command then
+    writes no counters and starts no upload sidecar)."""
+    cfg = os.path.join(root, "config")
+    os.makedirs(os.path.join(cfg, "go", "telemetry"))
+    with open(os.path.join(cfg, "go", "telemetry", "mode"), "w", encoding="ascii") as f:
+        f.write("off")
+    return cfg
+
+
 def run_go(
     go: str,
     args: Sequence[str],
@@ -187,15 +311,13 @@ def run_go(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``go args`` safely (see the module doc). ``cwd=None`` means a fresh empty
     directory. Raises OSError / subprocess.TimeoutExpired to the caller."""
-    env = safe_go_environ(environ, extra_env)
-    if cwd is not None:
+    with tempfile.TemporaryDirectory(prefix="gozt-lint-go-") as tmp:
+        env = safe_go_environ(environ, {"XDG_CONFIG_HOME": _telemetry_off_config(tmp), **(extra_env or {})})
+        if cwd is None:
+            cwd = os.path.join(tmp, "cwd")
+            os.mkdir(cwd)
         return subprocess.run(
             [go, *args], cwd=cwd, env=env, capture_output=True, text=True, errors="replace",
-            timeout=timeout, stdin=subprocess.DEVNULL,
-        )
-    with tempfile.TemporaryDirectory(prefix="gozt-lint-go-") as neutral:
-        return subprocess.run(
-            [go, *args], cwd=neutral, env=env, capture_output=True, text=True, errors="replace",
             timeout=timeout, stdin=subprocess.DEVNULL,
         )
 
@@ -212,13 +334,24 @@ def load(environ: Mapping[str, str] | None = None, *, go: str | None = None, run
     if genv.goenv_file:
         for s in read_env_file(genv.goenv_file):
             genv.goenv_entries[s.name] = Setting(s.name, s.value, GOENV_FILE, s.file, s.line)
+        genv.goenv_ignored = ignored_env_lines(genv.goenv_file)
+
+    # A GOROOT line in the user file is honoured (cfg.Getenv reads it), though
+    # `go env -w` refuses to write one; our `go env` runs with GOENV=off, so pass it.
+    file_goroot = genv.goenv_entries.get("GOROOT")
+    extra: dict[str, str] = {}
+    if not environ.get("GOROOT") and file_goroot is not None and file_goroot.value:
+        extra["GOROOT"] = file_goroot.value
 
     genv.go_binary = find_go_binary(environ, go)
     if genv.go_binary and run:
         try:
-            p = run_go(genv.go_binary, ["env", "-json"], environ)
+            p = run_go(genv.go_binary, ["env", "-json", *GO_ENV_KEYS], environ, extra_env=extra)
             if p.returncode == 0:
-                genv.go_json = {k: str(v) for k, v in json.loads(p.stdout or "{}").items()}
+                data = json.loads(p.stdout or "{}")
+                if not isinstance(data, dict):
+                    raise ValueError("`go env -json` printed no JSON object")
+                genv.go_json = {str(k): str(v) for k, v in data.items()}
             else:
                 genv.errors.append(f"`go env -json` failed: {(p.stderr or p.stdout).strip()[:500]}")
         except subprocess.TimeoutExpired:
@@ -226,40 +359,63 @@ def load(environ: Mapping[str, str] | None = None, *, go: str | None = None, run
         except (OSError, ValueError) as e:
             genv.errors.append(f"cannot run {genv.go_binary}: {e}")
 
-    goroot = environ.get("GOROOT") or genv.go_json.get("GOROOT") or _goroot_from_binary(genv.go_binary)
-    genv.goroot = goroot or None
-    if genv.goroot:
-        for s in read_env_file(os.path.join(genv.goroot, "go.env")):
+    # GOROOT: what the binary says it uses (it saw the environment and the user
+    # file's GOROOT, and may be a launcher that sets GOROOT itself); without it,
+    # the environment, the user file, or the binary's location.
+    goroot = (
+        genv.go_json.get("GOROOT")
+        or environ.get("GOROOT")
+        or (file_goroot.value if file_goroot is not None else "")
+        or _goroot_from_binary(genv.go_binary)
+    )
+    genv.goroot = os.path.normpath(goroot) if goroot else None
+    # go.env comes from the user file's GOROOT when it has one (cfg.initEnvCache).
+    goenv_root = os.path.normpath(file_goroot.value) if file_goroot is not None and file_goroot.value else genv.goroot
+    if goenv_root:
+        for s in read_env_file(os.path.join(goenv_root, "go.env")):
             genv.goroot_env_entries[s.name] = Setting(s.name, s.value, GOROOT_ENV, s.file, s.line)
-    genv.go_version = genv.go_json.get("GOVERSION") or _version_file(genv.goroot)
+    genv.runtime_version = genv.go_json.get("GOVERSION") or None
+    genv.go_version = genv.runtime_version or version_file(genv.goroot)
 
-    _resolve(genv)
+    _resolve(genv, file_goroot)
     return genv
 
 
+def _is_goroot(d: str) -> bool:
+    return os.path.isdir(os.path.join(d, "pkg", "tool"))
+
+
 def _goroot_from_binary(go: str | None) -> str | None:
-    """GOROOT as the go command finds it from its own location (bin/go → ..)."""
+    """GOROOT as cfg.findGOROOT finds it from the binary's location: bin/go → ..
+    (or bin/GOOS_GOARCH/go → ../..), first as named, then with symlinks resolved."""
     if not go:
         return None
-    real = os.path.realpath(go)
-    root = os.path.dirname(os.path.dirname(real))
-    if os.path.isfile(os.path.join(root, "VERSION")) or os.path.isdir(os.path.join(root, "pkg", "tool")):
-        return root
+    exe = os.path.abspath(go)
+    for path in (exe, os.path.realpath(exe)):
+        for up in (2, 3):
+            d = path
+            for _ in range(up):
+                d = os.path.dirname(d)
+            if _is_goroot(d):
+                return d
     return None
 
 
-def _version_file(goroot: str | None) -> str | None:
+def version_file(goroot: str | None) -> str | None:
+    """The first line of GOROOT/VERSION (the toolchain name), or None."""
     if not goroot:
         return None
-    try:
-        with open(os.path.join(goroot, "VERSION"), encoding="utf-8", errors="replace") as f:
-            first = f.readline().strip()
-    except OSError:
+    data = read_regular(os.path.join(goroot, "VERSION"), 4096)
+    if data is None:
         return None
+    first = data.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
     return first or None
 
 
-def _resolve(genv: GoEnv) -> None:
+_version_file = version_file  # old name
+
+
+def _resolve(genv: GoEnv, file_goroot: Setting | None) -> None:
     environ = genv.environ
 
     def pick(name: str, default: str | None = None) -> None:
@@ -272,22 +428,29 @@ def _resolve(genv: GoEnv) -> None:
             if s.value:
                 genv.settings[name] = s
                 return
+            # An empty line in the user file still hides GOROOT/go.env.
         elif name in genv.goroot_env_entries and genv.goroot_env_entries[name].value:
             genv.settings[name] = genv.goroot_env_entries[name]
             return
         if default is not None:
             genv.settings[name] = Setting(name, default, DEFAULT)
 
+    computed = ("GOPATH", "GOMODCACHE", "GOCACHE", "GONOPROXY", "GONOSUMDB", "GOROOT", "GOENV")
+    for name in KNOWN_VARS:
+        if name in computed:
+            continue
+        if name in ENV_ONLY:
+            if environ.get(name):
+                genv.settings[name] = Setting(name, environ[name], ENVIRONMENT)
+            continue
+        pick(name, _DEFAULTS.get(name, ""))
+
     home = environ.get("HOME", "")
     default_gopath = os.path.join(home, "go") if home else ""
     if genv.goroot and default_gopath and os.path.normpath(default_gopath) == os.path.normpath(genv.goroot):
         default_gopath = ""
-    for name in KNOWN_VARS:
-        if name in ("GOPATH", "GOMODCACHE", "GOCACHE", "GONOPROXY", "GONOSUMDB", "GOROOT", "GOENV"):
-            continue
-        pick(name, _DEFAULTS.get(name, ""))
     pick("GOPATH", default_gopath)
-    first = genv.get("GOPATH").split(os.pathsep)[0] if genv.get("GOPATH") else ""
+    first = genv.gopath_first
     pick("GOMODCACHE", os.path.join(first, "pkg", "mod") if first else "")
     cache = user_cache_dir(environ)
     pick("GOCACHE", os.path.join(cache, "go-build") if cache else "")
@@ -295,14 +458,34 @@ def _resolve(genv: GoEnv) -> None:
     pick("GONOPROXY", private)
     pick("GONOSUMDB", private)
     if genv.goroot:
-        src = ENVIRONMENT if environ.get("GOROOT") else DERIVED
-        genv.settings["GOROOT"] = Setting("GOROOT", genv.goroot, src)
+        if environ.get("GOROOT"):
+            genv.settings["GOROOT"] = Setting("GOROOT", environ["GOROOT"], ENVIRONMENT)
+        elif file_goroot is not None and file_goroot.value:
+            genv.settings["GOROOT"] = file_goroot
+        else:
+            genv.settings["GOROOT"] = Setting("GOROOT", genv.goroot, DERIVED)
     env_goenv = environ.get("GOENV", "")
     genv.settings["GOENV"] = Setting("GOENV", env_goenv or (genv.goenv_file or ""), ENVIRONMENT if env_goenv else DEFAULT)
     # Values only the go command computes.
-    for name in ("GOVERSION", "GOEXE", "GOHOSTOS", "GOHOSTARCH", "GOTOOLDIR", "GOGCCFLAGS", "GOOS", "GOARCH"):
+    for name in ("GOVERSION", "GOEXE", "GOHOSTOS", "GOHOSTARCH", "GOTOOLDIR", "GOOS", "GOARCH"):
         if not genv.get(name) and genv.go_json.get(name):
             genv.settings[name] = Setting(name, genv.go_json[name], DERIVED)
+
+
+def effective_gobin(genv: GoEnv) -> str:
+    """Where `go install` writes: GOBIN, else GOPATH[0]/bin."""
+    gobin = genv.get("GOBIN")
+    if gobin:
+        return gobin
+    first = genv.gopath_first
+    return os.path.join(first, "bin") if first else ""
+
+
+def iter_settings(genv: GoEnv, names: Sequence[str]) -> Iterator[Setting]:
+    for name in names:
+        s = genv.setting(name)
+        if s is not None and s.value:
+            yield s
 
 
 def load_for_context(ctx: Context) -> GoEnv:

@@ -159,7 +159,6 @@ def hermetic_env(root: Path, **overrides: str) -> GoEnvDirs:
         "GOPROXY": "off",
         "GOSUMDB": "off",
         "GOFLAGS": "",
-        "GOTELEMETRY": "off",
         "GOTMPDIR": str(root / "tmp"),
         "CGO_ENABLED": "0",
         "XDG_CONFIG_HOME": str(home / ".config"),

@@ -97,6 +97,8 @@ def consumer(goenv: gotool.GoEnvDirs, tmp_path: Path) -> tuple[Path, dict[str, s
         "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), goenv.environ["PATH"]]),
+        # A policy the environment hook accepts (GOPROXY=off and GOSUMDB=off are findings).
+        "GOPROXY": gotool.proxy_url(proxy), "GOSUMDB": "sum.golang.org", "GOTOOLCHAIN": "local",
     }
     _git(repo, "init", "-q", "-b", "main", env=genv)
     (repo / ".pre-commit-config.yaml").write_text(_local_config(tmp_path))
