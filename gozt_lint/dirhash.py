@@ -291,7 +291,9 @@ def read_zip_directory(fd: int, size: int) -> list[ZipEntry]:
 
 
 class _EntryError(Exception):
-    pass
+    def __init__(self, message: str, *, size_lie: bool = False) -> None:
+        super().__init__(message)
+        self.size_lie = size_lie
 
 
 def _hash_entry(fd: int, size: int, e: ZipEntry, on_bytes: Callable[[int], None] | None) -> str:
@@ -326,7 +328,7 @@ def _hash_entry(fd: int, size: int, e: ZipEntry, on_bytes: Callable[[int], None]
         nread += len(out)
         if nread > e.usize:
             # A bomb (or a lie): stop inflating at the declared size.
-            raise _EntryError(f"content is larger than its declared size ({e.usize} bytes)")
+            raise _EntryError(f"content is larger than its declared size ({e.usize} bytes)", size_lie=True)
         sha.update(out)
         crc = zlib.crc32(out, crc)
 
@@ -370,7 +372,7 @@ def _hash_entry(fd: int, size: int, e: ZipEntry, on_bytes: Callable[[int], None]
         if not dec.eof:
             raise _EntryError("unexpected EOF in compressed data")
     if nread != e.usize:
-        raise _EntryError(f"content is {nread} bytes, declared size is {e.usize}")
+        raise _EntryError(f"content is {nread} bytes, declared size is {e.usize}", size_lie=True)
     if e.flags & 0x8:
         dd = _pread(fd, 16, data_off + e.csize)
         if len(dd) >= 4 and struct.unpack_from("<I", dd, 0)[0] == _DD_SIG:
@@ -549,7 +551,8 @@ def hash_zip(
                 digests[name] = _hash_entry(fd, size, e, on_bytes)
             except _EntryError as err:
                 errors.append(f"{show(name)}: {err}")
-                res.problems.append(Problem(show(name), str(err)))
+                if err.size_lie:
+                    res.problems.append(Problem(show(name), str(err)))
             except OSError as err:
                 errors.append(f"{show(name)}: cannot read: {err.strerror or err}")
             res.files += 1
