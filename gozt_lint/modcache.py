@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import functools
+import hashlib
 import json
 import os
 import re
@@ -419,9 +420,19 @@ def verify_entry(spec: dict[str, Any], memo: Memo | None) -> dict[str, Any]:
     if info:
         data, err = _read_small(info, MAX_INFO)
         out["info"] = {"problems": [err] if err else _check_info(data or b"", path, version)}
-    zpath = files.get("zip") or spec.get("fips_zip")
-    if zpath and files.get("zip"):
-        out["zip"] = _memo_zip(zpath, path, version, memo, out)
+    if files.get("zip"):
+        out["zip"] = _memo_zip(files["zip"], path, version, memo, out)
+    fz = spec.get("fips_zip")
+    if fz and os.path.isfile(fz):
+        # A GOFIPS140 snapshot is unpacked from GOROOT, not from the cache.
+        data, err = _read_small(fz, dirhash.MAX_ZIP_FILE)
+        fh = _memo_zip(fz, path, version, memo, out)
+        out["fips"] = {
+            "file": fz,
+            "sha256": hashlib.sha256(data).hexdigest() if data is not None else None,
+            "h1": fh.get("h1"),
+            "error": err or fh.get("error"),
+        }
     if spec.get("extracted"):
         out["dir"] = _memo_dir(spec["extracted"], path, version, kind, memo, out)
     return out
@@ -481,23 +492,25 @@ class Report:
     root: Path
     layout: Layout
     results: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    fips_sums: dict[str, str] = field(default_factory=dict)  # version -> h1 from GOROOT
+    # GOROOT/lib/fips140/fips140.sum: version -> (SHA-256 of the zip, h1 or None
+    # before Go 1.27, whose sum file has no h1 column).
+    fips_sums: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     modcacherw: bool = False
     elapsed: float = 0.0
     memo_hits: int = 0
     memo_misses: int = 0
 
 
-def fips_sums(goroot: str | None) -> dict[str, str]:
-    """GOROOT/lib/fips140/fips140.sum: snapshot version -> h1."""
+def fips_sums(goroot: str | None) -> dict[str, tuple[str, str | None]]:
+    """GOROOT/lib/fips140/fips140.sum: snapshot version -> (zip SHA-256, h1 or None)."""
     if not goroot:
         return {}
     data, _err = _read_small(os.path.join(goroot, "lib", "fips140", "fips140.sum"), 1 << 20)
-    out = {}
+    out: dict[str, tuple[str, str | None]] = {}
     for line in (data or b"").decode("utf-8", "replace").splitlines():
         f = line.split()
-        if len(f) == 3 and not line.startswith("#") and f[0].endswith(".zip"):
-            out[f[0][: -len(".zip")]] = f[2]
+        if len(f) in (2, 3) and not line.startswith("#") and f[0].endswith(".zip"):
+            out[f[0][: -len(".zip")]] = (f[1], f[2] if len(f) == 3 else None)
     return out
 
 
@@ -701,7 +714,12 @@ def reference_hash(rep: Report, e: Entry) -> tuple[str | None, str]:
     if z.get("h1"):
         return z["h1"], ".zip"
     if e.kind == "fips140" and e.version in rep.fips_sums:
-        return rep.fips_sums[e.version], "GOROOT/lib/fips140/fips140.sum"
+        sha, h1 = rep.fips_sums[e.version]
+        if h1:
+            return h1, "GOROOT/lib/fips140/fips140.sum"
+        f = r.get("fips") or {}
+        if f.get("h1") and f.get("sha256") == sha:
+            return f["h1"], f"GOROOT/lib/fips140/{e.version}.zip"
     return None, ""
 
 

@@ -78,12 +78,19 @@ def zip_tampered(ctx: Context) -> Iterator[Finding]:
         return
     for e, r in modcache.iter_entries(rep):
         zh = r.get("ziphash") or {}
-        if e.kind == "fips140" and zh.get("value") and e.version in rep.fips_sums:
-            want = rep.fips_sums[e.version]
-            if zh["value"] != want:
+        if e.kind == "fips140" and e.version in rep.fips_sums:
+            sha, want = rep.fips_sums[e.version]
+            if zh.get("value") and want and zh["value"] != want:
                 yield finding(
                     f"{e.path}@{e.version}: .ziphash records {zh['value']} but GOROOT/lib/fips140/fips140.sum says {want}",
                     file=e.files.get("ziphash"), module=e.path, version=e.version, fix=_fix(e),
+                )
+            f = r.get("fips") or {}
+            if f.get("sha256") and f["sha256"] != sha:
+                yield finding(
+                    f"{e.path}@{e.version}: the GOROOT snapshot zip it is unpacked from has SHA-256 {f['sha256']}, "
+                    f"GOROOT/lib/fips140/fips140.sum says {sha}",
+                    file=f.get("file"), module=e.path, version=e.version,
                 )
         z = r.get("zip")
         if not z:
