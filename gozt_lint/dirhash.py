@@ -634,7 +634,7 @@ def list_dir(top: str | os.PathLike[str]) -> DirListing:
         return out
     files = out.files
     dirs = out.dirs
-    dirs.append((b"", (st.st_dev, st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns)))
+    dirs.append(("", (st.st_dev, st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns)))  # type: ignore[arg-type]
     # Directory fds and fstatat: each lstat resolves one name, not the whole path.
     dflags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
@@ -642,7 +642,9 @@ def list_dir(top: str | os.PathLike[str]) -> DirListing:
     except OSError as e:
         out.error = f"cannot open: {e.strerror or e}"
         return out
-    stack = [(rootfd, b"")]
+    stack = [(rootfd, "")]
+    files_append = files.append
+    # Names stay str (surrogateescape) while walking; bytes only at the end.
     while stack:
         fd, pre = stack.pop()
         try:
@@ -650,35 +652,38 @@ def list_dir(top: str | os.PathLike[str]) -> DirListing:
                 with os.scandir(fd) as it:
                     items = list(it)
             except OSError as e:
-                where = show(pre[:-1]) or "."
+                where = pre[:-1] or "."
                 out.error = f"cannot list {where}: {e.strerror or e}"
                 out.problems.append(Problem(where, f"cannot list directory: {e.strerror or e}"))
                 continue
             for ent in items:
-                name = os.fsencode(ent.name)
-                r = pre + name
                 try:
                     s = ent.stat(follow_symlinks=False)
                 except OSError as e:
-                    out.error = out.error or f"cannot stat {show(r)}: {e.strerror or e}"
+                    out.error = out.error or f"cannot stat {pre + ent.name}: {e.strerror or e}"
                     continue
                 m = s.st_mode
                 fmt = m & _S_IFMT
                 if fmt == _S_IFREG:
-                    files.append((r, (s.st_dev, s.st_ino, m, s.st_size, s.st_mtime_ns, s.st_ctime_ns), s.st_nlink))
+                    files_append((pre + ent.name, (s.st_dev, s.st_ino, m, s.st_size, s.st_mtime_ns, s.st_ctime_ns), s.st_nlink))
                 elif fmt == _S_IFDIR:
+                    r = pre + ent.name
                     dirs.append((r, (s.st_dev, s.st_ino, m, s.st_size, s.st_mtime_ns, s.st_ctime_ns)))
                     try:
-                        stack.append((os.open(name, dflags, dir_fd=fd), r + b"/"))
+                        stack.append((os.open(ent.name, dflags, dir_fd=fd), r + "/"))
                     except OSError as e:
-                        out.error = out.error or f"cannot open {show(r)}: {e.strerror or e}"
-                        out.problems.append(Problem(show(r), f"cannot open directory: {e.strerror or e}"))
+                        out.error = out.error or f"cannot open {r}: {e.strerror or e}"
+                        out.problems.append(Problem(r, f"cannot open directory: {e.strerror or e}"))
                 else:
-                    out.problems.append(Problem(show(r), _kind(m)))
+                    out.problems.append(Problem(pre + ent.name, _kind(m)))
         finally:
             os.close(fd)
     files.sort()
     dirs.sort()
+    out.files = [(os.fsencode(n), st_, nl) for n, st_, nl in files]
+    out.dirs = [(os.fsencode(n), st_) for n, st_ in dirs]
+    for p in out.problems:
+        object.__setattr__(p, "name", show(os.fsencode(p.name)))
     return out
 
 
