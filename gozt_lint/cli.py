@@ -111,6 +111,7 @@ def run_check(argv: Sequence[str]) -> int:
     rules = engine.select_rules(ctx)
     ctx.discover()
     result = engine.run(ctx, rules)
+    apply_fixes(ctx, result, apply=args.fix)
 
     reporter = get_reporter(args.format)
     if args.output:
@@ -127,6 +128,27 @@ def run_check(argv: Sequence[str]) -> int:
     for e in result.internal_errors:
         print(f"gozt-lint: error: {e}", file=sys.stderr)
     return engine.exit_status(result, Severity.parse(args.fail_on))
+
+
+def apply_fixes(ctx: object, result: object, *, apply: bool) -> None:
+    """--fix: quarantine the module-cache entries findings ask for (a hint otherwise)."""
+    from gozt_lint.repair import entries_from_findings
+
+    entries = entries_from_findings(getattr(result, "findings", []))
+    if not entries:
+        return
+    if not apply:
+        print(
+            f"gozt-lint: {len(entries)} module cache entr{'ies' if len(entries) != 1 else 'y'} can be quarantined: "
+            "rerun with --fix, or see the plan with `gozt-lint cache quarantine`",
+            file=sys.stderr,
+        )
+        return
+    from gozt_lint.repair import print_moves, quarantine
+
+    gomodcache = ctx.env.get("GOMODCACHE")  # type: ignore[attr-defined]
+    moves = quarantine(Path(gomodcache), entries, None, True)
+    print_moves(moves, True, sys.stderr)
 
 
 def cmd_rules(argv: Sequence[str]) -> int:

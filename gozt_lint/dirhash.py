@@ -2,6 +2,18 @@
 
 h1 = "h1:" + base64(SHA-256(summary)), where summary has one line
 "<hex SHA-256 of content>  <name>\\n" per file, names sorted byte-wise.
+
+- :func:`hash_zip` is dirhash.HashZip: every central-directory name exactly as
+  stored (raw bytes, whatever the UTF-8 flag says), directory entries included
+  (they read as empty). It streams each entry through its own ZIP reader that
+  does what Go's archive/zip does (CRC-32, declared sizes, data descriptors,
+  zip64) and checks the module-zip rules of golang.org/x/mod/zip (prefix, clean
+  names, case-fold collisions, size limits), reporting every violation instead of
+  stopping at the first. Nothing is ever extracted.
+- :func:`hash_dir` is dirhash.HashDir over an extracted tree with prefix
+  ``path@version``: regular files only, by lstat, never following a link and
+  never opening a FIFO or device; each one is reported as a problem.
+- :func:`hash_gomod` is the `/go.mod` line's hash.
 """
 
 from __future__ import annotations
@@ -9,9 +21,33 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-from typing import Iterable
+import marshal
+import os
+import posixpath
+import re
+import stat
+import struct
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+# golang.org/x/mod/zip limits.
+MAX_ZIP_FILE = 500 << 20
+MAX_GO_MOD = 16 << 20
+MAX_LICENSE = 16 << 20
+# Our own bound on central-directory entries (memory); no real module comes near.
+MAX_ZIP_ENTRIES = 1 << 18
+CHUNK = 1 << 20
+
+_EOCD_SIG = b"PK\x05\x06"
+_CDH_SIG = 0x02014B50
+_LFH_SIG = 0x04034B50
+_DD_SIG = 0x08074B50
+_Z64_LOC_SIG = 0x07064B50
+_Z64_END_SIG = 0x06064B50
 
 
 def hash1_from_digests(entries: Iterable[tuple[bytes, str]]) -> str:
@@ -40,3 +76,703 @@ def is_h1(text: str) -> bool:
         return len(base64.b64decode(text[3:], validate=True)) == 32
     except ValueError:
         return False
+
+
+def show(name: bytes) -> str:
+    """A name for messages: UTF-8 where it is, \\x escapes where it is not."""
+    return name.decode("utf-8", "backslashreplace")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in a zip or tree that a module cannot legitimately contain."""
+
+    name: str  # entry name or path relative to the tree, for display
+    message: str
+
+    def to_json(self) -> list[str]:
+        return [self.name, self.message]
+
+
+@dataclass
+class TreeHash:
+    """The result of hashing a zip or a directory."""
+
+    h1: str | None = None  # None when it cannot be hashed; ``error`` says why
+    error: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+    # Set by hash_dir when a file changed while it was being read.
+    unstable: bool = False
+    # hash_zip only: directory entries in the zip, and the h1 without them (what
+    # HashDir of a faithful extraction gives).
+    dir_entries: int = 0
+    h1_files: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "h1": self.h1,
+            "error": self.error,
+            "problems": [p.to_json() for p in self.problems],
+            "files": self.files,
+            "bytes": self.bytes,
+            "dir_entries": self.dir_entries,
+            "h1_files": self.h1_files,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, object]) -> TreeHash:
+        probs = d.get("problems") or []
+        return cls(
+            h1=d.get("h1") if isinstance(d.get("h1"), str) else None,  # type: ignore[arg-type]
+            error=d.get("error") if isinstance(d.get("error"), str) else None,  # type: ignore[arg-type]
+            problems=[Problem(str(p[0]), str(p[1])) for p in probs if isinstance(p, list) and len(p) == 2],  # type: ignore[union-attr]
+            files=int(d.get("files") or 0),  # type: ignore[arg-type]
+            bytes=int(d.get("bytes") or 0),  # type: ignore[arg-type]
+            dir_entries=int(d.get("dir_entries") or 0),  # type: ignore[arg-type]
+            h1_files=d.get("h1_files") if isinstance(d.get("h1_files"), str) else None,  # type: ignore[arg-type]
+        )
+
+
+# -- zip ---------------------------------------------------------------------------
+
+
+class ZipFormatError(Exception):
+    """The file is not a readable zip (Go: zip.ErrFormat and friends)."""
+
+
+@dataclass(frozen=True)
+class ZipEntry:
+    name: bytes
+    flags: int
+    method: int
+    crc32: int
+    csize: int
+    usize: int
+    offset: int  # of the local file header
+    external: int
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith(b"/")
+
+
+def _pread(fd: int, n: int, off: int) -> bytes:
+    out = os.pread(fd, n, off)
+    if len(out) == n:
+        return out
+    parts = [out]
+    got = len(out)
+    while got < n:
+        b = os.pread(fd, n - got, off + got)
+        if not b:
+            break
+        parts.append(b)
+        got += len(b)
+    return b"".join(parts)
+
+
+def _find_eocd(block: bytes) -> int:
+    # As archive/zip findSignatureInBlock: the last signature whose comment fits.
+    i = len(block) - 22
+    while i >= 0:
+        i = block.rfind(_EOCD_SIG, 0, i + 4)
+        if i < 0:
+            return -1
+        n = block[i + 20] | block[i + 21] << 8
+        if n + 22 + i > len(block):
+            return -1
+        return i
+    return -1
+
+
+def read_zip_directory(fd: int, size: int) -> list[ZipEntry]:
+    """The central directory, read exactly as archive/zip's Reader.init reads it."""
+    block = b""
+    eocd_off = -1
+    for i, blen in enumerate((1024, 65 * 1024)):
+        blen = min(blen, size)
+        block = _pread(fd, blen, size - blen)
+        p = _find_eocd(block)
+        if p >= 0:
+            block = block[p:]
+            eocd_off = size - blen + p
+            break
+        if i == 1 or blen == size:
+            raise ZipFormatError("zip: not a valid zip file (no end of central directory)")
+    if len(block) < 22:
+        raise ZipFormatError("zip: not a valid zip file")
+    _sig, _disk, _dirdisk, _this, records, dsize, doff, clen = struct.unpack_from("<IHHHHIIH", block, 0)
+    if clen > len(block) - 22:
+        raise ZipFormatError("zip: invalid comment length")
+    if records == 0xFFFF or dsize == 0xFFFFFFFF or doff == 0xFFFFFFFF:
+        loc = eocd_off - 20
+        if loc >= 0:
+            b = _pread(fd, 20, loc)
+            if len(b) == 20:
+                sig, disk, z64off, ndisks = struct.unpack("<IIQI", b)
+                if sig == _Z64_LOC_SIG and disk == 0 and ndisks == 1:
+                    e = _pread(fd, 56, z64off)
+                    if len(e) < 56 or struct.unpack_from("<I", e, 0)[0] != _Z64_END_SIG:
+                        raise ZipFormatError("zip: not a valid zip file (zip64 end record)")
+                    records, dsize, doff = struct.unpack_from("<QQQ", e, 32)
+                    eocd_off = z64off
+    if dsize > (1 << 63) - 1 or doff > (1 << 63) - 1:
+        raise ZipFormatError("zip: not a valid zip file")
+    base = eocd_off - dsize - doff
+    if not (0 <= base + doff < size):
+        raise ZipFormatError("zip: not a valid zip file (central directory outside the file)")
+    if base > 0:
+        probe = _pread(fd, 4, doff)
+        if len(probe) == 4 and struct.unpack("<I", probe)[0] == _CDH_SIG:
+            base = 0
+    if dsize > MAX_ZIP_FILE:
+        raise ZipFormatError(f"central directory too large ({dsize} bytes)")
+    # Read the directory in one piece (bounded above) and parse it in place.
+    start = base + doff
+    data = _pread(fd, min(dsize + 46, size - start), start) if dsize else _pread(fd, min(1 << 16, size - start), start)
+    entries: list[ZipEntry] = []
+    pos = 0
+    while True:
+        if pos + 46 > len(data):
+            # Go keeps reading past the declared size while headers parse.
+            more = _pread(fd, 1 << 16, start + len(data))
+            if not more:
+                break
+            data += more
+            if pos + 46 > len(data):
+                break
+        (sig, _cv, _rv, flags, method, _mt, _md, crc, csz, usz, nlen, xlen, clen2, _dn, _ia, ext, off) = struct.unpack_from(
+            "<IHHHHHHIIIHHHHHII", data, pos
+        )
+        if sig != _CDH_SIG:
+            break
+        end = pos + 46 + nlen + xlen + clen2
+        while end > len(data):
+            more = _pread(fd, end - len(data), start + len(data))
+            if not more:
+                break
+            data += more
+        if end > len(data):
+            break
+        name = data[pos + 46 : pos + 46 + nlen]
+        extra = data[pos + 46 + nlen : pos + 46 + nlen + xlen]
+        csize, usize, offset = csz, usz, off
+        x = 0
+        while x + 4 <= len(extra):
+            tag, fsz = struct.unpack_from("<HH", extra, x)
+            x += 4
+            if x + fsz > len(extra):
+                break
+            if tag == 0x0001:
+                fb = extra[x : x + fsz]
+                k = 0
+                for which in ("u", "c", "o"):
+                    want = {"u": usz == 0xFFFFFFFF, "c": csz == 0xFFFFFFFF, "o": off == 0xFFFFFFFF}[which]
+                    if not want:
+                        continue
+                    if len(fb) - k < 8:
+                        raise ZipFormatError("zip: not a valid zip file (zip64 extra field)")
+                    v = struct.unpack_from("<Q", fb, k)[0]
+                    k += 8
+                    if which == "u":
+                        usize = v
+                    elif which == "c":
+                        csize = v
+                    else:
+                        offset = v
+            x += fsz
+        entries.append(ZipEntry(bytes(name), flags, method, crc, csize, usize, offset + base, ext))
+        if len(entries) > MAX_ZIP_ENTRIES:
+            raise ZipFormatError(f"more than {MAX_ZIP_ENTRIES} entries")
+        pos = end
+    if (len(entries) & 0xFFFF) != (records & 0xFFFF):
+        raise ZipFormatError(
+            f"zip: not a valid zip file (central directory lists {records} entries, {len(entries)} readable)"
+        )
+    return entries
+
+
+class _EntryError(Exception):
+    def __init__(self, message: str, *, size_lie: bool = False) -> None:
+        super().__init__(message)
+        self.size_lie = size_lie
+
+
+def _hash_entry(fd: int, size: int, e: ZipEntry, on_bytes: Callable[[int], None] | None) -> str:
+    """SHA-256 of one entry's content, read as archive/zip's File.Open would."""
+    if e.offset < 0 or e.offset + 30 > size:
+        raise _EntryError("local header outside the file")
+    # One read for the header and, for small entries, the data too.
+    want = 30 + len(e.name) + 64 + (e.csize if e.csize <= CHUNK else 0)
+    head = _pread(fd, min(want, size - e.offset), e.offset)
+    if len(head) < 30 or struct.unpack_from("<I", head, 0)[0] != _LFH_SIG:
+        raise _EntryError("zip: not a valid zip file (bad local header)")
+    nlen, xlen = struct.unpack_from("<HH", head, 26)
+    data_off = e.offset + 30 + nlen + xlen
+    if e.is_dir:
+        if e.usize != 0:
+            raise _EntryError("zip: not a valid zip file (directory entry with content)")
+        return EMPTY_SHA256
+    if e.method not in (0, 8):
+        raise _EntryError(f"zip: unsupported compression algorithm {e.method}")
+    if data_off + e.csize > size:
+        raise _EntryError("data runs past the end of the file")
+    rel = data_off - e.offset
+    first = head[rel : rel + e.csize] if len(head) >= rel + e.csize else None
+    sha = hashlib.sha256()
+    crc = 0
+    nread = 0
+
+    def feed(out: bytes) -> None:
+        nonlocal crc, nread
+        if not out:
+            return
+        nread += len(out)
+        if nread > e.usize:
+            # A bomb (or a lie): stop inflating at the declared size.
+            raise _EntryError(f"content is larger than its declared size ({e.usize} bytes)", size_lie=True)
+        sha.update(out)
+        crc = zlib.crc32(out, crc)
+
+    def chunks() -> Iterator[bytes]:
+        if first is not None:
+            if first:
+                yield first
+            return
+        pos = 0
+        while pos < e.csize:
+            b = _pread(fd, min(CHUNK, e.csize - pos), data_off + pos)
+            if not b:
+                return
+            pos += len(b)
+            yield b
+
+    if e.method == 0:
+        for c in chunks():
+            feed(c)
+            if on_bytes is not None:
+                on_bytes(len(c))
+    else:
+        dec = zlib.decompressobj(-15)
+        try:
+            for c in chunks():
+                data = c
+                while data and not dec.eof:
+                    feed(dec.decompress(data, CHUNK))
+                    data = dec.unconsumed_tail
+                if on_bytes is not None:
+                    on_bytes(len(c))
+                if dec.eof:
+                    break
+            while not dec.eof:
+                out = dec.decompress(b"", CHUNK)
+                if not out:
+                    break
+                feed(out)
+        except zlib.error as err:
+            raise _EntryError(f"flate: corrupt input ({err})") from None
+        if not dec.eof:
+            raise _EntryError("unexpected EOF in compressed data")
+    if nread != e.usize:
+        raise _EntryError(f"content is {nread} bytes, declared size is {e.usize}", size_lie=True)
+    if e.flags & 0x8:
+        dd = _pread(fd, 16, data_off + e.csize)
+        if len(dd) >= 4 and struct.unpack_from("<I", dd, 0)[0] == _DD_SIG:
+            dd = dd[4:]
+        if len(dd) < 12:
+            raise _EntryError("unexpected EOF in data descriptor")
+        if struct.unpack_from("<I", dd, 0)[0] != e.crc32:
+            raise _EntryError("zip: checksum error (data descriptor)")
+        if crc != e.crc32:
+            raise _EntryError("zip: checksum error")
+    elif e.crc32 != 0 and crc != e.crc32:
+        raise _EntryError("zip: checksum error")
+    return sha.hexdigest()
+
+
+def _fold(s: str) -> str:
+    # strings.EqualFold-compatible key (x/mod/zip strToFold): the smallest
+    # member of each rune's simple case-folding orbit, then ASCII lower-cased.
+    if s.isascii():
+        return s.lower()
+    out = []
+    for ch in s:
+        cands = {ch, ch.lower(), ch.upper(), ch.lower().upper(), ch.upper().lower()}
+        cands = {c for c in cands if len(c) == 1}
+        r = min(cands)
+        if "A" <= r <= "Z":
+            r = r.lower()
+        out.append(r)
+    return "".join(out)
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.\-+@~=,#$%&()\[\]{}^! /]+")
+_WIN_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[1-9]|lpt[1-9])")
+
+
+def _file_path_error(name: str) -> str | None:
+    """module.CheckFilePath, with a fast path for the plain ASCII names nearly
+    every module file has."""
+    if _PLAIN_NAME.fullmatch(name):
+        for elem in name.split("/"):
+            if not elem or elem.strip(".") == "" or elem[-1] == "." or _WIN_RESERVED.fullmatch(elem.split(".", 1)[0]):
+                break
+        else:
+            return None
+    from gozt_lint.module import check_file_path
+
+    return check_file_path(name)
+
+
+def check_zip_names(entries: list[ZipEntry], path: str, version: str) -> list[Problem]:
+    """golang.org/x/mod/zip checkZip's rules over the central directory."""
+    problems: list[Problem] = []
+    prefix = f"{path}@{version}/".encode()
+    seen: dict[str, tuple[str, bool]] = {}
+    total = 0
+    total_reported = False
+
+    def collide(p: str, is_dir: bool) -> str | None:
+        key = _fold(p)
+        other = seen.get(key)
+        if other is not None:
+            if other[0] != p:
+                return f"case-insensitive file name collision: {other[0]!r} and {p!r}"
+            if other[1] != is_dir:
+                return f"entry {p!r} is both a file and a directory"
+            if not is_dir:
+                return f"multiple entries for file {p!r}"
+            # A directory seen before: its parents were checked then.
+            return None
+        seen[key] = (p, is_dir)
+        parent = posixpath.dirname(p)
+        if parent not in ("", "."):
+            return collide(parent, True)
+        return None
+
+    for e in entries:
+        shown = show(e.name)
+        if not e.name.startswith(prefix):
+            problems.append(Problem(shown, f"path does not have prefix {prefix.decode(errors='replace')!r}"))
+            continue
+        raw = e.name[len(prefix) :]
+        if raw == b"":
+            continue
+        is_dir = raw.endswith(b"/")
+        if is_dir:
+            raw = raw[:-1]
+        try:
+            name = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(Problem(shown, "file path is not valid UTF-8"))
+            continue
+        if posixpath.normpath(name) != name or name.startswith("/") or name in ("", "."):
+            problems.append(Problem(shown, "file path is not clean (absolute, '..', '.' or '//')"))
+            continue
+        if "\\" in name:
+            problems.append(Problem(shown, "file path contains a backslash"))
+            continue
+        err = _file_path_error(name)
+        if err:
+            problems.append(Problem(shown, err))
+            continue
+        err = collide(name, is_dir)
+        if err:
+            problems.append(Problem(shown, err))
+            continue
+        if is_dir:
+            continue
+        base = posixpath.basename(name)
+        if base.lower() == "go.mod":
+            if base != name:
+                problems.append(Problem(shown, "go.mod file not in module root directory"))
+                continue
+            if name != "go.mod":
+                problems.append(Problem(shown, "go.mod files must have lowercase names"))
+                continue
+        if MAX_ZIP_FILE - total >= e.usize:
+            total += e.usize
+        elif not total_reported:
+            total_reported = True
+            problems.append(Problem(shown, f"total uncompressed size of module contents too large (max size is {MAX_ZIP_FILE} bytes)"))
+        if name == "go.mod" and e.usize > MAX_GO_MOD:
+            problems.append(Problem(shown, f"go.mod file too large (max size is {MAX_GO_MOD} bytes)"))
+        if name == "LICENSE" and e.usize > MAX_LICENSE:
+            problems.append(Problem(shown, f"LICENSE file too large (max size is {MAX_LICENSE} bytes)"))
+    return problems
+
+
+def hash_zip(
+    zpath: str | os.PathLike[str],
+    *,
+    module: tuple[str, str] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> TreeHash:
+    """dirhash.HashZip of a zip file, plus the module-zip rules when ``module``
+    (path, version) is given. Never raises for bad content: errors and problems
+    are in the result."""
+    res = TreeHash()
+    try:
+        fd = os.open(zpath, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        res.error = f"cannot open: {e.strerror or e}"
+        return res
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            res.error = "not a regular file"
+            return res
+        size = st.st_size
+        if size > MAX_ZIP_FILE:
+            res.error = f"module zip file is too large ({size} bytes; limit is {MAX_ZIP_FILE} bytes)"
+            return res
+        try:
+            entries = read_zip_directory(fd, size)
+        except ZipFormatError as e:
+            res.error = str(e)
+            return res
+        except OSError as e:
+            res.error = f"cannot read: {e.strerror or e}"
+            return res
+        if module is not None:
+            res.problems = check_zip_names(entries, module[0], module[1])
+        declared = sum(e.usize for e in entries if not e.is_dir)
+        if declared > MAX_ZIP_FILE:
+            # A bomb: refuse to inflate it at all.
+            res.error = f"declared uncompressed size {declared} bytes exceeds the {MAX_ZIP_FILE}-byte module limit"
+            if module is None:
+                res.problems.append(Problem("", res.error))
+            return res
+        # dirhash opens a name through a map, so a duplicated name reads the
+        # last entry of that name each time.
+        last: dict[bytes, ZipEntry] = {e.name: e for e in entries}
+        digests: dict[bytes, str] = {}
+        errors: list[str] = []
+        for name, e in sorted(last.items(), key=lambda kv: kv[1].offset):
+            try:
+                digests[name] = _hash_entry(fd, size, e, on_bytes)
+            except _EntryError as err:
+                errors.append(f"{show(name)}: {err}")
+                if err.size_lie:
+                    res.problems.append(Problem(show(name), str(err)))
+            except OSError as err:
+                errors.append(f"{show(name)}: cannot read: {err.strerror or err}")
+            res.files += 1
+            res.bytes += e.usize
+        if errors:
+            res.error = errors[0] if len(errors) == 1 else f"{errors[0]} (and {len(errors) - 1} more)"
+            return res
+        try:
+            res.h1 = hash1_from_digests((e.name, digests[e.name]) for e in entries)
+            res.dir_entries = sum(1 for e in entries if e.is_dir)
+            res.h1_files = (
+                hash1_from_digests((e.name, digests[e.name]) for e in entries if not e.is_dir)
+                if res.dir_entries
+                else res.h1
+            )
+        except ValueError as err:
+            res.error = str(err)
+        return res
+    finally:
+        os.close(fd)
+
+
+# -- directories -------------------------------------------------------------------
+
+
+Stamp = tuple[int, int, int, int, int, int]  # dev, ino, mode, size, mtime_ns, ctime_ns
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    return (st.st_dev, st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@dataclass
+class DirListing:
+    """Every entry of a tree by lstat, without reading any content."""
+
+    files: list[tuple[bytes, Stamp, int]] = field(default_factory=list)  # rel name, stamp, nlink
+    dirs: list[tuple[bytes, Stamp]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    error: str | None = None
+
+    def fingerprint(self) -> str:
+        """Changes whenever any entry's name, identity, mode, size, mtime or ctime does."""
+        probs = [(p.name, p.message) for p in self.problems]
+        return hashlib.sha256(marshal.dumps((self.files, self.dirs, probs, self.error))).hexdigest()
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    return "irregular file"
+
+
+_S_IFMT, _S_IFREG, _S_IFDIR = 0o170000, 0o100000, 0o040000
+
+
+def list_dir(top: str | os.PathLike[str]) -> DirListing:
+    """lstat every entry under ``top`` (which must itself be a real directory).
+
+    This is the whole cost of a memoized run, so it is written for speed: one
+    lstat per entry (DirEntry.stat), no per-entry function calls."""
+    out = DirListing()
+    root = os.fsencode(top)
+    try:
+        st = os.lstat(root)
+    except OSError as e:
+        out.error = f"cannot access: {e.strerror or e}"
+        return out
+    if not stat.S_ISDIR(st.st_mode):
+        out.error = "is not a directory" if not stat.S_ISLNK(st.st_mode) else "is a symbolic link, not a directory"
+        return out
+    files = out.files
+    dirs = out.dirs
+    dirs.append(("", (st.st_dev, st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns)))  # type: ignore[arg-type]
+    # Directory fds and fstatat: each lstat resolves one name, not the whole path.
+    dflags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        rootfd = os.open(root, dflags)
+    except OSError as e:
+        out.error = f"cannot open: {e.strerror or e}"
+        return out
+    stack = [(rootfd, "")]
+    files_append = files.append
+    # Names stay str (surrogateescape) while walking; bytes only at the end.
+    while stack:
+        fd, pre = stack.pop()
+        try:
+            try:
+                with os.scandir(fd) as it:
+                    items = list(it)
+            except OSError as e:
+                where = pre[:-1] or "."
+                out.error = f"cannot list {where}: {e.strerror or e}"
+                out.problems.append(Problem(where, f"cannot list directory: {e.strerror or e}"))
+                continue
+            for ent in items:
+                try:
+                    s = ent.stat(follow_symlinks=False)
+                except OSError as e:
+                    out.error = out.error or f"cannot stat {pre + ent.name}: {e.strerror or e}"
+                    continue
+                m = s.st_mode
+                fmt = m & _S_IFMT
+                if fmt == _S_IFREG:
+                    files_append((pre + ent.name, (s.st_dev, s.st_ino, m, s.st_size, s.st_mtime_ns, s.st_ctime_ns), s.st_nlink))
+                elif fmt == _S_IFDIR:
+                    r = pre + ent.name
+                    dirs.append((r, (s.st_dev, s.st_ino, m, s.st_size, s.st_mtime_ns, s.st_ctime_ns)))
+                    try:
+                        stack.append((os.open(ent.name, dflags, dir_fd=fd), r + "/"))
+                    except OSError as e:
+                        out.error = out.error or f"cannot open {r}: {e.strerror or e}"
+                        out.problems.append(Problem(r, f"cannot open directory: {e.strerror or e}"))
+                else:
+                    out.problems.append(Problem(pre + ent.name, _kind(m)))
+        finally:
+            os.close(fd)
+    files.sort()
+    dirs.sort()
+    out.files = [(os.fsencode(n), st_, nl) for n, st_, nl in files]
+    out.dirs = [(os.fsencode(n), st_) for n, st_ in dirs]
+    for p in out.problems:
+        object.__setattr__(p, "name", show(os.fsencode(p.name)))
+    return out
+
+
+def _hash_file(path: bytes, expect: Stamp, on_bytes: Callable[[int], None] | None) -> tuple[str | None, str | None]:
+    """(hex SHA-256, None) or (None, why). Never follows a link or blocks on a FIFO."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        return None, f"cannot open: {e.strerror or e}"
+    try:
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != expect[:2] or not stat.S_ISREG(st.st_mode):
+            return None, "was replaced while being scanned"
+        h = hashlib.sha256()
+        while True:
+            b = os.read(fd, CHUNK)
+            if not b:
+                break
+            h.update(b)
+            if on_bytes is not None:
+                on_bytes(len(b))
+        after = os.fstat(fd)
+        if stamp_of(after) != expect or stamp_of(st) != expect:
+            return None, "changed while being hashed"
+        return h.hexdigest(), None
+    except OSError as e:
+        return None, f"cannot read: {e.strerror or e}"
+    finally:
+        os.close(fd)
+
+
+def hash_dir(
+    top: str | os.PathLike[str],
+    prefix: str,
+    *,
+    listing: DirListing | None = None,
+    exclude: Callable[[bytes, str, dict[bytes, str]], bool] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> TreeHash:
+    """dirhash.HashDir(top, prefix) over regular files; links, FIFOs and devices
+    are problems and are not read. ``exclude(rel, digest, digests)`` drops known
+    benign extras (toolchain go.mod copies) from the hash."""
+    res = TreeHash()
+    lst = listing if listing is not None else list_dir(top)
+    res.problems = list(lst.problems)
+    for name, _s, nlink in lst.files:
+        if nlink > 1:
+            res.problems.append(Problem(show(name), f"hard link ({nlink} links)"))
+    if lst.error:
+        res.error = lst.error
+        return res
+    root = os.fsencode(top)
+    digests: dict[bytes, str] = {}
+    errors: list[str] = []
+    for name, s, _n in lst.files:
+        d, err = _hash_file(os.path.join(root, name), s, on_bytes)
+        res.files += 1
+        res.bytes += s[3]
+        if err:
+            errors.append(f"{show(name)}: {err}")
+            if err == "changed while being hashed" or err == "was replaced while being scanned":
+                res.unstable = True
+            continue
+        digests[name] = d  # type: ignore[assignment]
+    if errors:
+        res.error = errors[0] if len(errors) == 1 else f"{errors[0]} (and {len(errors) - 1} more)"
+        return res
+    pre = prefix.encode("utf-8", "surrogateescape") + b"/"
+    items = [(pre + n, d) for n, d in digests.items() if not (exclude and exclude(n, d, digests))]
+    try:
+        res.h1 = hash1_from_digests(items)
+    except ValueError as err:
+        res.error = str(err)
+    return res
+
+
+def toolchain_copy(rel: bytes, digest: str, digests: dict[bytes, str]) -> bool:
+    """A go.mod the go command copied from a sibling _go.mod after unpacking a
+    toolchain module (cmd/go/internal/toolchain: raceSafeCopy): benign."""
+    if rel != b"go.mod" and not rel.endswith(b"/go.mod"):
+        return False
+    sib = rel[: -len(b"go.mod")] + b"_go.mod"
+    return digests.get(sib) == digest
+
+
+def normalize_nfc_differs(name: str) -> bool:
+    """True when a name is not in NFC (macOS filesystems rewrite such names)."""
+    return unicodedata.normalize("NFC", name) != name

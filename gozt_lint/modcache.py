@@ -1,0 +1,743 @@
+"""The module cache (GOMODCACHE) as a model, and its byte-for-byte verification.
+
+:func:`scan_layout` walks the cache without reading content and records, for
+every module version, what exists: in ``cache/download/<esc path>/@v/`` the
+``.info .mod .zip .ziphash .lock .partial`` files and ``*.tmp`` leftovers, and the
+extracted ``<esc path>@<esc version>/`` directory (plus pre-1.16 ``.tmp-*``
+extraction dirs). Anything else it meets (a file outside ``@v``, a name that does
+not unescape, a symlink, a FIFO) is a :class:`Stray`. ``cache/download/sumdb``
+(checksum-database state) and ``cache/vcs`` (bare repositories for direct mode)
+are not walked.
+
+:func:`verify` hashes every version, memoized (:mod:`gozt_lint.memo`) and in
+parallel, and :func:`for_context` shares the result between the rules of the
+``modcache`` family. The rules decide what is wrong; this module only measures.
+
+Special entries:
+
+- ``golang.org/toolchain@v0.0.1-goX.Y.Z.GOOS-GOARCH``: after unpacking, the go
+  command copies every ``_go.mod`` to a sibling ``go.mod`` and adds exec bits
+  (cmd/go/internal/toolchain); such copies are left out of the directory hash.
+- ``golang.org/fips140@V`` (GOFIPS140 snapshots): unpacked from
+  ``GOROOT/lib/fips140/V.zip``; there is no ``.zip`` in the cache, and
+  ``GOROOT/lib/fips140/fips140.sum`` is the reference for the ``.ziphash``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import functools
+import hashlib
+import json
+import os
+import re
+import stat
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from gozt_lint import dirhash, module
+from gozt_lint.memo import Memo, dir_key, file_key
+
+if TYPE_CHECKING:
+    from gozt_lint.context import Context
+
+EXTS = ("info", "mod", "zip", "ziphash", "lock", "partial")
+TOOLCHAIN = "golang.org/toolchain"
+FIPS140 = "golang.org/fips140"
+MAX_MOD = 16 << 20
+MAX_INFO = 1 << 20
+
+_FILE_RE = re.compile(r"^(?P<v>.+)\.(?P<ext>info|mod|zip|ziphash|lock|partial)$")
+_TMP_RE = re.compile(r"^(?P<v>.+)\.(?P<ext>info|mod|zip|ziphash)(?P<rand>[0-9]+)\.tmp$")
+_XTMP_RE = re.compile(r"^(?P<v>.+)\.tmp-[0-9]+$")
+
+
+@dataclass
+class Entry:
+    """Everything the cache holds for one module version."""
+
+    path: str
+    version: str
+    files: dict[str, str] = field(default_factory=dict)  # ext -> absolute path
+    tmp: list[str] = field(default_factory=list)
+    extracted: str | None = None
+    extracted_tmp: list[str] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        if self.path == TOOLCHAIN:
+            return "toolchain"
+        if self.path == FIPS140:
+            return "fips140"
+        return "module"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.path, self.version)
+
+    def size_hint(self) -> int:
+        z = self.files.get("zip")
+        try:
+            return os.stat(z).st_size * 2 if z else (1 << 20 if self.extracted else 0)
+        except OSError:
+            return 0
+
+
+@dataclass
+class Stray:
+    """A path that does not belong where it is."""
+
+    file: str
+    message: str
+    kind: str = "unexpected"  # or "incomplete"
+    module: str | None = None
+    version: str | None = None
+
+
+@dataclass
+class Layout:
+    root: Path
+    exists: bool = False
+    error: str | None = None
+    entries: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    strays: list[Stray] = field(default_factory=list)
+
+    def entry(self, path: str, version: str) -> Entry:
+        e = self.entries.get((path, version))
+        if e is None:
+            e = self.entries[(path, version)] = Entry(path, version)
+        return e
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a file"
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _path_of(esc: str) -> str | None:
+    try:
+        return module.unescape_path(esc)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _version_of(esc: str, path: str) -> str | None:
+    try:
+        v = module.unescape_version(esc)
+    except ValueError:
+        return None
+    if module.check(path, v) is not None and path not in (TOOLCHAIN,):
+        return None
+    if path == TOOLCHAIN and module.canonical_version(v) != v:
+        return None
+    return v
+
+
+def scan_layout(root: str | os.PathLike[str]) -> Layout:
+    """Walk GOMODCACHE's structure (lstat only; nothing is opened or followed)."""
+    lay = Layout(Path(root))
+    try:
+        st = os.lstat(root)
+    except FileNotFoundError:
+        return lay
+    except OSError as e:
+        lay.error = f"{root}: {e.strerror or e}"
+        return lay
+    if not stat.S_ISDIR(st.st_mode):
+        lay.error = f"{root}: GOMODCACHE is {_kind(st.st_mode)}, not a directory"
+        return lay
+    lay.exists = True
+    for ent in _scandir(lay, str(root)):
+        if ent.name == "cache":
+            if ent.is_dir(follow_symlinks=False):
+                _walk_cache_dir(lay, ent.path)
+            else:
+                lay.strays.append(Stray(ent.path, f"cache is {_kind(_lmode(ent))}, not a directory"))
+            continue
+        _walk_extracted(lay, ent, ent.name)
+    return lay
+
+
+def _lmode(ent: os.DirEntry[str]) -> int:
+    # d_type answers for plain files and directories without a syscall.
+    try:
+        if ent.is_dir(follow_symlinks=False):
+            return stat.S_IFDIR | 0o755
+        if ent.is_file(follow_symlinks=False):
+            return stat.S_IFREG | 0o644
+        return ent.stat(follow_symlinks=False).st_mode
+    except OSError:
+        return 0
+
+
+def _scandir(lay: Layout, d: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(d) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError as e:
+        lay.strays.append(Stray(d, f"cannot list directory: {e.strerror or e}"))
+        return []
+
+
+def _walk_cache_dir(lay: Layout, cache: str) -> None:
+    for ent in _scandir(lay, cache):
+        if ent.name == "download" and ent.is_dir(follow_symlinks=False):
+            _walk_download(lay, ent.path)
+        elif ent.name == "vcs" and ent.is_dir(follow_symlinks=False):
+            continue  # direct-mode repositories: not covered (see docs/modcache.md)
+        elif ent.name == "lock" and ent.is_file(follow_symlinks=False):
+            continue
+        else:
+            lay.strays.append(Stray(ent.path, f"unexpected {_kind(_lmode(ent))[2:]} in GOMODCACHE/cache"))
+
+
+def _walk_download(lay: Layout, dl: str) -> None:
+    stack: list[tuple[str, str]] = [(dl, "")]
+    while stack:
+        d, rel = stack.pop()
+        for ent in _scandir(lay, d):
+            if not rel and ent.name == "sumdb":
+                continue  # checksum-database state: the sumdb family's
+            mode = _lmode(ent)
+            if stat.S_ISDIR(mode):
+                if ent.name == "@v":
+                    _parse_vdir(lay, ent.path, rel)
+                else:
+                    stack.append((ent.path, f"{rel}/{ent.name}" if rel else ent.name))
+            else:
+                lay.strays.append(Stray(ent.path, f"unexpected {_kind(mode)[2:]} outside any @v directory"))
+
+
+def _parse_vdir(lay: Layout, vdir: str, esc_path: str) -> None:
+    path = _path_of(esc_path)
+    if path is None:
+        lay.strays.append(Stray(vdir, "directory for an invalid (escaped) module path"))
+        return
+    for ent in _scandir(lay, vdir):
+        name = ent.name
+        mode = _lmode(ent)
+        if name == "list":
+            if not stat.S_ISREG(mode):
+                lay.strays.append(Stray(ent.path, f"list is {_kind(mode)}, not a file", module=path))
+            continue
+        m = _FILE_RE.match(name)
+        t = None if m else _TMP_RE.match(name)
+        mm = m or t
+        version = _version_of(mm.group("v"), path) if mm else None
+        if version is None:
+            lay.strays.append(Stray(ent.path, f"unexpected {_kind(mode)[2:]} in the download cache of {path}", module=path))
+            continue
+        if not stat.S_ISREG(mode):
+            lay.strays.append(
+                Stray(ent.path, f"{name} is {_kind(mode)}, not a regular file (never followed)", module=path, version=version)
+            )
+            continue
+        e = lay.entry(path, version)
+        if m:
+            e.files[m.group("ext")] = ent.path
+        else:
+            e.tmp.append(ent.path)
+
+
+def _walk_extracted(lay: Layout, top: os.DirEntry[str], rel: str) -> None:
+    stack: list[tuple[os.DirEntry[str], str]] = [(top, rel)]
+    while stack:
+        ent, rel = stack.pop()
+        mode = _lmode(ent)
+        if "@" in ent.name:
+            esc_last, _, esc_ver = ent.name.partition("@")
+            esc_path = rel[: len(rel) - len(ent.name)] + esc_last
+            tmpm = _XTMP_RE.match(esc_ver)
+            path = _path_of(esc_path)
+            if path is None:
+                lay.strays.append(Stray(ent.path, f"unexpected {_kind(mode)[2:]}: not a valid escaped module path@version"))
+                continue
+            version = _version_of(tmpm.group("v") if tmpm else esc_ver, path)
+            if version is None:
+                lay.strays.append(Stray(ent.path, f"unexpected {_kind(mode)[2:]}: not a valid module version", module=path))
+                continue
+            if not stat.S_ISDIR(mode):
+                lay.strays.append(Stray(ent.path, f"{ent.name} is {_kind(mode)}, not a directory (never followed)", module=path, version=version))
+                continue
+            e = lay.entry(path, version)
+            if tmpm:
+                e.extracted_tmp.append(ent.path)
+            else:
+                e.extracted = ent.path
+            continue
+        if not stat.S_ISDIR(mode):
+            lay.strays.append(Stray(ent.path, f"unexpected {_kind(mode)[2:]} outside any module directory"))
+            continue
+        for child in _scandir(lay, ent.path):
+            stack.append((child, f"{rel}/{child.name}"))
+
+
+# -- verification ---------------------------------------------------------------------
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _read_small(path: str, limit: int) -> tuple[bytes | None, str | None]:
+    """A small cache file's bytes; never follows a link or blocks on a FIFO."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as e:
+        return None, f"cannot open: {e.strerror or e}"
+    try:
+        b = os.read(fd, 8192)
+        if len(b) > limit:
+            return None, f"larger than {limit} bytes"
+        if len(b) < 8192:
+            return b, None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None, "not a regular file"
+        chunks = [b]
+        got = len(b)
+        while got <= limit:
+            b = os.read(fd, min(1 << 20, limit + 1 - got))
+            if not b:
+                break
+            chunks.append(b)
+            got += len(b)
+        if got > limit:
+            return None, f"larger than {limit} bytes"
+        return b"".join(chunks), None
+    except OSError as e:
+        return None, f"cannot read: {e.strerror or e}"
+    finally:
+        os.close(fd)
+
+
+def _check_info(data: bytes, path: str, version: str) -> list[str]:
+    """Why a .info file can't be what the go command wrote for path@version."""
+    try:
+        info = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as e:
+        return [f"not JSON ({e})"]
+    if not isinstance(info, dict):
+        return ["not a JSON object"]
+    out = []
+    v = info.get("Version")
+    if v != version:
+        out.append(f"Version is {v!r}, but the file is for {version}")
+    t = info.get("Time")
+    if t is not None and (not isinstance(t, str) or not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", t)):
+        out.append(f"Time {t!r} is not an RFC 3339 time")
+    # (A pseudo-version's timestamp need not equal Time: proxies report the
+    # commit time, pseudo-versions may carry the author time.)
+    pv = module.pseudo_version_parts(version)
+    origin = info.get("Origin")
+    if origin is not None:
+        out += _check_origin(origin, path, version, pv[1] if pv else None)
+    return out
+
+
+_HOSTED = ("github.com/", "gitlab.com/", "bitbucket.org/")
+
+
+def _check_origin(origin: Any, path: str, version: str, rev: str | None) -> list[str]:
+    if not isinstance(origin, dict):
+        return ["Origin is not a JSON object"]
+    out = []
+    for k, val in origin.items():
+        if not isinstance(val, str):
+            out.append(f"Origin.{k} is not a string")
+    vcs = origin.get("VCS")
+    if vcs is not None and vcs not in ("git", "hg", "svn", "bzr", "fossil", "mod"):
+        out.append(f"Origin.VCS {vcs!r} is not a version control system the go command knows")
+    h = origin.get("Hash")
+    if isinstance(h, str) and h and vcs == "git" and not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", h):
+        out.append(f"Origin.Hash {h!r} is not a git commit hash")
+    if rev and isinstance(h, str) and h and vcs == "git" and not h.startswith(rev):
+        out.append(f"Origin.Hash {h[:12]}… is not the pseudo-version's commit {rev}")
+    url = origin.get("URL")
+    if isinstance(url, str) and url and path.startswith(_HOSTED):
+        parts = path.split("/")
+        root = "/".join(parts[:3])
+        u = re.sub(r"^(https?|git|ssh)://(git@)?", "", url).removesuffix("/").removesuffix(".git")
+        if u.lower() != root.lower():
+            out.append(f"Origin.URL {url!r} is not the repository of {path} ({root})")
+        sub = origin.get("Subdir")
+        rest = "/".join(parts[3:])
+        if isinstance(sub, str) and sub:
+            pm = module.split_path_version(path)
+            allowed = {rest}
+            if pm and pm[1]:
+                allowed.add(rest[: len(rest) - len(pm[1])].rstrip("/"))
+            if sub not in allowed:
+                out.append(f"Origin.Subdir {sub!r} does not lead to {path}")
+    return out
+
+
+def _modcacherw(goflags: str) -> bool:
+    for f in goflags.split():
+        f = f.lstrip("-")
+        if f == "modcacherw" or f in ("modcacherw=true", "modcacherw=1"):
+            return True
+    return False
+
+
+def verify_entry(spec: dict[str, Any], memo: Memo | None) -> dict[str, Any]:
+    """Hash everything one module version has in the cache. JSON in, JSON out (runs
+    in a worker thread or process)."""
+    path, version, kind = spec["path"], spec["version"], spec["kind"]
+    files: dict[str, str] = spec["files"]
+    out: dict[str, Any] = {"bytes": 0, "memo": []}
+    zh = files.get("ziphash")
+    if zh:
+        data, err = _read_small(zh, 4096)
+        if data is None:
+            out["ziphash"] = {"value": None, "error": err}
+        elif len(data) != 47 or b"\0" in data or not dirhash.is_h1(data.decode("ascii", "replace")):
+            trimmed = data.strip().decode("ascii", "replace")
+            out["ziphash"] = {
+                "value": trimmed if dirhash.is_h1(trimmed) else None,
+                "error": f"{len(data)} bytes, not the 47-byte h1: hash the go command writes",
+            }
+        else:
+            out["ziphash"] = {"value": data.decode("ascii"), "error": None}
+    mod = files.get("mod")
+    if mod:
+        data, err = _read_small(mod, MAX_MOD)
+        out["mod"] = {"h1": dirhash.hash_gomod(data) if data is not None else None, "error": err}
+    info = files.get("info")
+    if info:
+        data, err = _read_small(info, MAX_INFO)
+        out["info"] = {"problems": [err] if err else _check_info(data or b"", path, version)}
+    if files.get("zip"):
+        out["zip"] = _memo_zip(files["zip"], path, version, memo, out)
+    fz = spec.get("fips_zip")
+    if fz and os.path.isfile(fz):
+        # A GOFIPS140 snapshot is unpacked from GOROOT, not from the cache.
+        data, err = _read_small(fz, dirhash.MAX_ZIP_FILE)
+        fh = _memo_zip(fz, path, version, memo, out)
+        out["fips"] = {
+            "file": fz,
+            "sha256": hashlib.sha256(data).hexdigest() if data is not None else None,
+            "h1": fh.get("h1"),
+            "error": err or fh.get("error"),
+        }
+    if spec.get("extracted"):
+        out["dir"] = _memo_dir(spec["extracted"], path, version, kind, memo, out)
+    return out
+
+
+def _memo_zip(zpath: str, path: str, version: str, memo: Memo | None, out: dict[str, Any]) -> dict[str, Any]:
+    try:
+        st = os.stat(zpath, follow_symlinks=False)
+    except OSError as e:
+        return {"h1": None, "error": f"cannot access: {e.strerror or e}", "problems": []}
+    key = file_key("zip", zpath, st) + f"\0{path}@{version}"
+    if memo is not None:
+        hit = memo.get(key)
+        if isinstance(hit, dict):
+            return hit
+    res = dirhash.hash_zip(zpath, module=(path, version))
+    d = res.to_json()
+    out["bytes"] += res.bytes
+    try:
+        after = os.stat(zpath, follow_symlinks=False)
+    except OSError:
+        after = None
+    if after is not None and file_key("zip", zpath, after) == file_key("zip", zpath, st):
+        out["memo"].append((key, d))
+    elif res.h1 is not None:
+        d = {"h1": None, "error": "changed while being hashed", "problems": d["problems"]}
+    return d
+
+
+def _memo_dir(top: str, path: str, version: str, kind: str, memo: Memo | None, out: dict[str, Any]) -> dict[str, Any]:
+    prefix = f"{path}@{version}"
+    exclude = dirhash.toolchain_copy if kind == "toolchain" else None
+    for attempt in range(2):
+        lst = dirhash.list_dir(top)
+        key = dir_key("dir", top, lst.fingerprint(), f"{prefix}|{kind}")
+        if memo is not None and attempt == 0:
+            hit = memo.get(key)
+            if isinstance(hit, dict):
+                return hit
+        res = dirhash.hash_dir(top, prefix, listing=lst, exclude=exclude)
+        out["bytes"] += res.bytes
+        if res.unstable and attempt == 0:
+            continue
+        d = res.to_json()
+        d["writable_files"] = [dirhash.show(n) for n, s, _ in lst.files if s[2] & 0o222]
+        d["writable_dirs"] = [dirhash.show(n) or "." for n, s in lst.dirs if s[2] & 0o222]
+        if not res.unstable:
+            out["memo"].append((key, d))
+        return d
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class Report:
+    """The verified module cache: the layout plus one result per module version."""
+
+    root: Path
+    layout: Layout
+    results: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # GOROOT/lib/fips140/fips140.sum: version -> (SHA-256 of the zip, h1 or None
+    # before Go 1.27, whose sum file has no h1 column).
+    fips_sums: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    modcacherw: bool = False
+    elapsed: float = 0.0
+    memo_hits: int = 0
+    memo_misses: int = 0
+
+
+def fips_sums(goroot: str | None) -> dict[str, tuple[str, str | None]]:
+    """GOROOT/lib/fips140/fips140.sum: snapshot version -> (zip SHA-256, h1 or None)."""
+    if not goroot:
+        return {}
+    data, _err = _read_small(os.path.join(goroot, "lib", "fips140", "fips140.sum"), 1 << 20)
+    out: dict[str, tuple[str, str | None]] = {}
+    for line in (data or b"").decode("utf-8", "replace").splitlines():
+        f = line.split()
+        if len(f) in (2, 3) and not line.startswith("#") and f[0].endswith(".zip"):
+            out[f[0][: -len(".zip")]] = (f[1], f[2] if len(f) == 3 else None)
+    return out
+
+
+def _spec(e: Entry, goroot: str | None) -> dict[str, Any]:
+    s: dict[str, Any] = {"path": e.path, "version": e.version, "kind": e.kind, "files": dict(e.files), "extracted": e.extracted}
+    if e.kind == "fips140" and goroot:
+        s["fips_zip"] = os.path.join(goroot, "lib", "fips140", f"{e.version}.zip")
+    return s
+
+
+# -- running in parallel ----------------------------------------------------------------
+
+_WORKER_MEMO: Memo | None = None
+
+
+def _worker_init(memo_path: str | None) -> None:
+    global _WORKER_MEMO
+    if memo_path:
+        from gozt_lint.memo import open_path
+
+        _WORKER_MEMO = open_path(Path(memo_path))
+
+
+def _worker_run(spec: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return verify_entry(spec, _WORKER_MEMO)
+    except Exception as e:  # report, never lose the other results
+        return {"bytes": 0, "memo": [], "crash": f"{type(e).__name__}: {e}"}
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class Progress:
+    """`modcache: 120/2000 module versions, 1.2/8.6 GB` on a terminal, else nothing."""
+
+    def __init__(self, total: int, total_bytes: int, enabled: bool, stream: Any = None) -> None:
+        self.total, self.total_bytes, self.enabled = total, total_bytes, enabled
+        self.done = 0
+        self.bytes = 0
+        self.stream = stream or sys.stderr
+        self._last = 0.0
+
+    def update(self, n: int, nbytes: int) -> None:
+        self.done += n
+        self.bytes += nbytes
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1 and self.done < self.total:
+            return
+        self._last = now
+        width = 30
+        frac = self.done / self.total if self.total else 1.0
+        bar = "#" * int(frac * width)
+        self.stream.write(
+            f"\rmodcache [{bar:<{width}}] {self.done}/{self.total} module versions, "
+            f"{self.bytes / 1e6:,.0f} MB hashed"
+        )
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def run_specs(
+    specs: list[dict[str, Any]],
+    memo: Memo,
+    *,
+    jobs: int | None = None,
+    pool: str | None = None,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
+    """verify_entry over every spec, in parallel; results in spec order."""
+    jobs = jobs or default_jobs()
+    pool = pool or os.environ.get("GOZT_LINT_POOL", "") or "process"
+    results: list[dict[str, Any] | None] = [None] * len(specs)
+    # Biggest first, so one large module doesn't finish last on its own.
+    order = sorted(range(len(specs)), key=lambda i: -specs[i].get("_size", 0))
+
+    def done(i: int, r: dict[str, Any]) -> None:
+        results[i] = r
+        if progress is not None:
+            progress.update(1, int(r.get("bytes", 0)))
+
+    if jobs <= 1 or len(specs) < 8:
+        for i in order:
+            done(i, _safe(lambda s=specs[i]: verify_entry(s, memo)))
+    elif pool == "thread":
+        with cf.ThreadPoolExecutor(max_workers=jobs) as ex:
+            futs = {ex.submit(_safe, lambda s=specs[i]: verify_entry(s, memo)): i for i in order}
+            for f in cf.as_completed(futs):
+                done(futs[f], f.result())
+    else:
+        import multiprocessing
+
+        ctxm = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else "fork")
+        memo_path = str(memo.path) if memo.enabled and memo.path else None
+        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctxm, initializer=_worker_init, initargs=(memo_path,)) as ex:
+            chunk = max(1, min(16, len(specs) // (jobs * 8)))
+            for i, r in zip(order, ex.map(_worker_run, [specs[i] for i in order], chunksize=chunk)):
+                done(i, r)
+    updates = [(k, v) for r in results if r for k, v in r.get("memo", ())]
+    memo.set_many(updates)
+    for r in results:
+        if r is not None:
+            r.pop("memo", None)
+    return [r or {} for r in results]
+
+
+def _safe(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return fn()
+    except Exception as e:
+        return {"bytes": 0, "memo": [], "crash": f"{type(e).__name__}: {e}"}
+
+
+def verify(
+    root: str | os.PathLike[str],
+    memo: Memo,
+    *,
+    goroot: str | None = None,
+    goflags: str = "",
+    jobs: int | None = None,
+    pool: str | None = None,
+    progress: bool = False,
+) -> Report:
+    t0 = time.monotonic()
+    lay = scan_layout(root)
+    rep = Report(Path(root), lay, fips_sums=fips_sums(goroot), modcacherw=_modcacherw(goflags))
+    entries = sorted(lay.entries.values(), key=lambda e: (e.path, e.version))
+    specs = []
+    for e in entries:
+        s = _spec(e, goroot)
+        s["_size"] = e.size_hint()
+        specs.append(s)
+    total_bytes = sum(s["_size"] for s in specs)
+    prog = Progress(len(specs), total_bytes, progress)
+    hits0, misses0 = memo.hits, memo.misses
+    try:
+        results = run_specs(specs, memo, jobs=jobs, pool=pool, progress=prog)
+    finally:
+        prog.close()
+    for e, r in zip(entries, results):
+        rep.results[e.key] = r
+    rep.memo_hits, rep.memo_misses = memo.hits - hits0, memo.misses - misses0
+    rep.elapsed = time.monotonic() - t0
+    return rep
+
+
+def for_context(ctx: Context) -> Report | None:
+    """The verified cache for this run (computed once, shared by the rules)."""
+    return ctx.once(_for_context)
+
+
+def _for_context(ctx: Context) -> Report | None:
+    from gozt_lint import memo as memo_mod
+
+    env = ctx.env
+    root = env.get("GOMODCACHE")
+    if not root:
+        ctx.note("modcache: GOMODCACHE is not set and there is no GOPATH; module cache checks skipped")
+        return None
+    if not os.path.isabs(root):
+        ctx.note(f"modcache: GOMODCACHE={root} is not an absolute path; module cache checks skipped")
+        return None
+    m = memo_mod.for_context(ctx)
+    rep = verify(
+        root,
+        m,
+        goroot=env.goroot,
+        goflags=env.get("GOFLAGS"),
+        jobs=ctx.options.jobs,
+        progress=bool(ctx.options.progress),
+    )
+    if not rep.layout.exists and rep.layout.error is None:
+        ctx.note(f"modcache: no module cache at {root}")
+    if rep.layout.error:
+        ctx.note(f"modcache: {rep.layout.error}")
+    for msg in m.errors:
+        ctx.note(msg)
+    return rep
+
+
+# -- what the rules ask -----------------------------------------------------------------
+
+
+def reference_hash(rep: Report, e: Entry) -> tuple[str | None, str]:
+    """The hash the extracted tree must have, and where it comes from."""
+    r = rep.results.get(e.key, {})
+    zh = (r.get("ziphash") or {}).get("value")
+    if zh and not (r.get("ziphash") or {}).get("error"):
+        return zh, ".ziphash"
+    z = r.get("zip") or {}
+    if z.get("h1"):
+        return z["h1"], ".zip"
+    if e.kind == "fips140" and e.version in rep.fips_sums:
+        sha, h1 = rep.fips_sums[e.version]
+        if h1:
+            return h1, "GOROOT/lib/fips140/fips140.sum"
+        f = r.get("fips") or {}
+        if f.get("h1") and f.get("sha256") == sha:
+            return f["h1"], f"GOROOT/lib/fips140/{e.version}.zip"
+    return None, ""
+
+
+def cache_zip_hash(rep: Report, key: tuple[str, str]) -> tuple[str | None, str | None]:
+    """(h1, file) the cache holds for path@version's zip: .ziphash, else HashZip."""
+    e = rep.layout.entries.get(key)
+    if e is None:
+        return None, None
+    r = rep.results.get(key, {})
+    zh = r.get("ziphash") or {}
+    if zh.get("value") and not zh.get("error"):
+        return zh["value"], e.files.get("ziphash")
+    z = r.get("zip") or {}
+    if z.get("h1"):
+        return z["h1"], e.files.get("zip")
+    return None, None
+
+
+def iter_entries(rep: Report) -> Iterable[tuple[Entry, dict[str, Any]]]:
+    for key in sorted(rep.layout.entries):
+        yield rep.layout.entries[key], rep.results.get(key, {})
