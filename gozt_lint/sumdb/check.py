@@ -1,0 +1,334 @@
+"""One checksum-database pass over a run: every go.sum / go.work.sum line in scope
+and every cached module version (``.ziphash`` and ``.mod``), verified against the
+database's records, plus every cached lookup and tile and every signed tree head
+the go command or gozt-lint kept. Computed once per run (``ctx.once(report)``);
+the sumdb rules only pick their findings out of the :class:`Report`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gozt_lint.dirhash import hash_gomod
+from gozt_lint.finding import Finding, finding
+from gozt_lint.module import match_patterns, matching_pattern, unescape_path, unescape_version
+from gozt_lint.sumdb import client as sc
+from gozt_lint.sumdb.remote import ConfigError, Database, Remote, cache_root, parse_gosumdb
+
+if TYPE_CHECKING:
+    from gozt_lint.context import Context
+    from gozt_lint.sumfile import SumLine
+
+MISMATCH = "sumdb-mismatch"
+UNVERIFIED = "sumdb-unverified"
+EXCLUDED = "sumdb-excluded"
+
+# Modules the go command never looks up: FIPS snapshots come from GOROOT/lib/fips140.
+NOT_IN_SUMDB = ("golang.org/fips140",)
+TOOLCHAIN = "golang.org/toolchain"
+
+
+@dataclass
+class CacheEntry:
+    path: str
+    version: str
+    ziphash: str | None  # file path
+    mod: str | None  # file path
+
+
+@dataclass
+class Report:
+    db: Database | None = None
+    client: sc.Client | None = None
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    nosumdb: str = ""
+    lines_verified: int = 0
+    lines_excluded: int = 0
+    lines_unverified: int = 0
+    cache_verified: int = 0
+    cache_excluded: int = 0
+    cache_unverified: int = 0
+
+    def add(self, rule: str, f: Finding) -> None:
+        self.findings.setdefault(rule, []).append(f)
+
+    def of(self, rule: str) -> list[Finding]:
+        return self.findings.get(rule, [])
+
+
+def uses_sumdb(path: str, nosumdb: str) -> bool:
+    """modfetch.useSumDB (GOSUMDB is not off): toolchains always; others unless GONOSUMDB matches."""
+    return path == TOOLCHAIN or not match_patterns(nosumdb, path)
+
+
+def scan_download_cache(gomodcache: str) -> list[CacheEntry]:
+    """Every ``cache/download/<esc path>/@v/<esc v>.{ziphash,mod}`` pair."""
+    top = os.path.join(gomodcache, "cache", "download")
+    out: list[CacheEntry] = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        if dirpath == top:
+            dirnames[:] = [d for d in dirnames if d != "sumdb"]
+        if os.path.basename(dirpath) != "@v":
+            dirnames[:] = sorted(d for d in dirnames)
+            continue
+        dirnames[:] = []
+        try:
+            path = unescape_path(os.path.relpath(os.path.dirname(dirpath), top).replace(os.sep, "/"))
+        except ValueError:
+            continue
+        versions: dict[str, CacheEntry] = {}
+        for fn in filenames:
+            for ext in (".ziphash", ".mod"):
+                if fn.endswith(ext):
+                    try:
+                        v = unescape_version(fn[: -len(ext)])
+                    except ValueError:
+                        break
+                    e = versions.setdefault(v, CacheEntry(path, v, None, None))
+                    if ext == ".ziphash":
+                        e.ziphash = os.path.join(dirpath, fn)
+                    else:
+                        e.mod = os.path.join(dirpath, fn)
+        out.extend(versions[v] for v in sorted(versions))
+    return out
+
+
+def _read_cache_file(path: str, limit: int) -> bytes | None:
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError:
+        return None
+    return data if len(data) <= limit else None
+
+
+def setup(ctx: Context) -> tuple[Report, sc.Client | None]:
+    """The configured database and a client for it (None when checks can't run)."""
+    rep = Report()
+    env = ctx.env
+    gosumdb = env.get("GOSUMDB")
+    if gosumdb == "off":
+        ctx.note("sumdb: GOSUMDB=off, so nothing is checked against a checksum database (see sumdb-disabled)")
+        return rep, None
+    try:
+        db = parse_gosumdb(gosumdb)
+    except ConfigError as e:
+        ctx.note(f"sumdb: {e}; the go command refuses this GOSUMDB, so nothing is checked against a checksum database")
+        return rep, None
+    assert db is not None
+    rep.db = db
+    rep.nosumdb = env.get("GONOSUMDB")
+    gomodcache = env.get("GOMODCACHE")
+    go_cache = os.path.join(gomodcache, "cache", "download", "sumdb", db.name) if os.path.isabs(gomodcache) else None
+    gopath = env.gopath_first
+    go_latest = os.path.join(gopath, "pkg", "sumdb", db.name, "latest") if os.path.isabs(gopath) else None
+    root = cache_root(ctx.environ)
+    own_dir = os.path.join(root, "sumdb", db.name) if root else None
+    remote = None
+    if ctx.options.online:
+        from gozt_lint import __version__
+
+        remote = Remote(db, env.get("GOPROXY"), user_agent=f"gozt-lint/{__version__}")
+    workers = min(8, ctx.options.jobs or 8)
+    client = sc.Client(
+        db, go_cache=go_cache, go_latest=go_latest, own_dir=own_dir, own_root=root, remote=remote, workers=workers
+    )
+    rep.client = client
+    return rep, client
+
+
+def report(ctx: Context) -> Report:
+    rep, client = setup(ctx)
+    if client is None or rep.db is None:
+        return rep
+    db = rep.db
+    private = ",".join(ctx.config.private_modules)
+
+    # What to verify: go.sum lines in scope, then cached module versions.
+    sum_lines: list[tuple[str, SumLine]] = []
+    for unit in ctx.units:
+        sf = ctx.sumfile(unit)
+        if sf is None:
+            continue
+        for ln in sf.lines:
+            if ln.legacy_empty_gomod:
+                continue  # the go command drops these lines
+            sum_lines.append((sf.path, ln))
+    env = ctx.env
+    gomodcache = env.get("GOMODCACHE")
+    entries = scan_download_cache(gomodcache) if os.path.isabs(gomodcache) and os.path.isdir(gomodcache) else []
+    entries = [e for e in entries if e.path not in NOT_IN_SUMDB]
+
+    wanted: dict[tuple[str, str], None] = {}
+    for _, ln in sum_lines:
+        if uses_sumdb(ln.path, rep.nosumdb):
+            wanted[(ln.path, ln.version)] = None
+    for e in entries:
+        if uses_sumdb(e.path, rep.nosumdb):
+            wanted[(e.path, e.version)] = None
+
+    client.load_latest()
+    if client.remote is not None:
+        client.fetch_latest()
+        client.prefetch(wanted)
+    for key in wanted:
+        client.lookup(*key)
+    # Every other cached lookup is re-verified too: a poisoned record waits for the
+    # day someone adds that module.
+    for key in client.cached_lookup_keys():
+        client.lookup(*key)
+    client.verify_cached_tiles()
+    client.check_consistency()
+    client.remember()
+
+    # go.sum lines.
+    by_file: dict[str, dict[tuple[str, str], list[SumLine]]] = {}
+    for file, ln in sum_lines:
+        by_file.setdefault(file, {}).setdefault(ln.key, []).append(ln)
+    covered: set[tuple[str, str]] = set()
+    for file, ln in sum_lines:
+        mv = f"{ln.path}@{ln.version}"
+        suffix = "/go.mod" if ln.gomod else ""
+        if not uses_sumdb(ln.path, rep.nosumdb):
+            rep.lines_excluded += 1
+            if private and match_patterns(private, ln.path):
+                continue
+            pattern = matching_pattern(rep.nosumdb, ln.path)
+            via = "GONOSUMDB" if env.get("GONOSUMDB") != env.get("GOPRIVATE") else "GOPRIVATE"
+            rep.add(
+                EXCLUDED,
+                finding(
+                    f"{mv}{suffix} not checked against {db.name}: {via} pattern {pattern!r} covers it",
+                    file=file, span=ln.span, module=ln.path, version=ln.version, pattern=pattern,
+                ),
+            )
+            continue
+        covered.add((ln.path, ln.version))
+        lk = client.lookup(ln.path, ln.version)
+        if lk.status != sc.VERIFIED:
+            rep.lines_unverified += 1
+            rep.add(UNVERIFIED, finding(_unverified_message(lk, suffix, client), file=file, span=ln.span,
+                                        module=ln.path, version=ln.version, status=lk.status))
+            continue
+        recorded = lk.hashes(ln.gomod)
+        if ln.hash in recorded:
+            rep.lines_verified += 1
+            continue
+        data: dict[str, Any] = {"expected": recorded, "record_id": lk.record_id,
+                                "tree_size": lk.head.tree.n if lk.head else None}
+        siblings = by_file[file][ln.key]
+        if any(s.hash in recorded for s in siblings if s is not ln):
+            data["fix"] = {"kind": "remove-line", "file": file, "line": ln.line}
+        if recorded:
+            msg = (f"{mv}{suffix}: go.sum has {ln.hash} but {db.name} recorded {', '.join(recorded)} "
+                   f"(record #{lk.record_id}, tree {lk.head.tree.n if lk.head else '?'})")
+        else:
+            msg = f"{mv}{suffix}: the {db.name} record (#{lk.record_id}) has no {'go.mod ' if ln.gomod else ''}hash for it"
+        rep.add(MISMATCH, finding(msg, file=file, span=ln.span, module=ln.path,
+                                  version=ln.version, **data))
+
+    # Cached module versions.
+    uncovered_unverified: list[str] = []
+    for e in entries:
+        if not uses_sumdb(e.path, rep.nosumdb):
+            rep.cache_excluded += 1
+            continue
+        lk = client.lookup(e.path, e.version)
+        if lk.status != sc.VERIFIED:
+            rep.cache_unverified += 1
+            if (e.path, e.version) not in covered:
+                uncovered_unverified.append(f"{e.path}@{e.version}")
+            continue
+        for file, gomod in ((e.ziphash, False), (e.mod, True)):
+            if file is None:
+                continue
+            raw = _read_cache_file(file, 1024 if not gomod else 16 << 20)
+            if raw is None:
+                continue
+            have = hash_gomod(raw) if gomod else raw.decode("utf-8", "replace").strip()
+            recorded = lk.hashes(gomod)
+            if have in recorded:
+                continue
+            what = "go.mod" if gomod else "zip hash (.ziphash)"
+            rep.add(MISMATCH, finding(
+                f"cached {what} of {e.path}@{e.version} is {have[:60]} but {db.name} recorded "
+                f"{', '.join(recorded) or 'nothing'} (record #{lk.record_id})",
+                file=file, module=e.path, version=e.version, expected=recorded,
+                fix={"kind": "quarantine", "module": e.path, "version": e.version},
+            ))
+        rep.cache_verified += 1
+    if uncovered_unverified:
+        n = len(uncovered_unverified)
+        sample = ", ".join(uncovered_unverified[:3]) + (", …" if n > 3 else "")
+        hint = "" if client.remote else "; run with --online to verify"
+        rep.add(UNVERIFIED, finding(
+            f"{n} cached module version{'s' if n != 1 else ''} not in any go.sum here ha{'ve' if n != 1 else 's'} "
+            f"no verifiable {db.name} record ({sample}){hint}",
+            file=os.path.join(gomodcache, "cache", "download"), count=n, modules=uncovered_unverified,
+        ))
+
+    for p in client.problems:
+        rep.add(p.rule, finding(p.message, file=p.file, module=p.module, version=p.version, **p.data))
+    for text in client.notes:
+        ctx.note(text)
+    ctx.note(_summary(rep, client))
+    return rep
+
+
+def _unverified_message(lk: sc.Lookup, suffix: str, client: sc.Client) -> str:
+    mv = f"{lk.path}@{lk.version}{suffix}"
+    online = client.remote is not None
+    if lk.status == sc.MISSING:
+        return f"{mv}: no {client.db.name} record cached; verify with --online"
+    if lk.status == sc.UNPROVABLE:
+        return f"{mv}: record cached but not the tiles that prove it; verify with --online"
+    if lk.status == sc.NOT_FOUND:
+        return f"{mv}: {client.db.name} has no record of this module version"
+    if lk.status == sc.UNREACHABLE:
+        return f"{mv}: not verified, {client.db.name} is unreachable"
+    return f"{mv}: cached record failed verification (see sumdb-bad-signature)" + ("" if online else "; verify with --online")
+
+
+def _summary(rep: Report, client: sc.Client) -> str:
+    newest = client.newest()
+    parts = [
+        f"sumdb: {client.db.name}",
+        f"tree {newest.tree.n}" if newest else "no signed tree head",
+        f"go.sum lines: {rep.lines_verified} verified, {rep.lines_unverified} unverified, {rep.lines_excluded} excluded",
+        f"cached versions: {rep.cache_verified} verified, {rep.cache_unverified} unverified, {rep.cache_excluded} excluded",
+    ]
+    if client.unchecked_heads:
+        parts.append(f"{client.unchecked_heads} signed head(s) not checked for consistency (tiles not cached)")
+    if client.remote is not None:
+        parts.append(f"{client.remote.requests} request(s)")
+    return "; ".join(parts)
+
+
+# -- for the language server's hover -------------------------------------------------------
+
+
+def record_status(ctx: Context, path: str, version: str) -> dict[str, Any]:
+    """What the checksum database says about ``path@version``, for a hover."""
+    rep = ctx.once(report)
+    if rep.db is None or rep.client is None:
+        return {"status": "disabled", "verified": False, "database": None}
+    out: dict[str, Any] = {"database": rep.db.name, "verified": False}
+    if not uses_sumdb(path, rep.nosumdb):
+        return {**out, "status": "excluded", "pattern": matching_pattern(rep.nosumdb, path)}
+    lk = rep.client.cached_lookup(path, version) or rep.client.lookup(path, version)
+    out.update(status=lk.status, reason=lk.reason)
+    if lk.status == sc.VERIFIED:
+        out.update(
+            verified=True,
+            record_id=lk.record_id,
+            tree_size=lk.head.tree.n if lk.head else None,
+            hashes={"zip": lk.hashes(False), "go.mod": lk.hashes(True)},
+            source=lk.source,
+        )
+    return out
