@@ -197,14 +197,24 @@ class Client:
 
     # -- problems ------------------------------------------------------------------------
 
-    def problem(self, rule: str, message: str, file: str | None = None, *, key: str | None = None, **kw: Any) -> None:
+    def problem(
+        self,
+        rule: str,
+        message: str,
+        file: str | None = None,
+        *,
+        key: str | None = None,
+        module: str | None = None,
+        version: str | None = None,
+        **data: Any,
+    ) -> None:
         """Record a problem once per (rule, key or file+message)."""
         k = (rule, key or f"{file}\0{message}")
         with self.lock:
             if k in self._reported:
                 return
             self._reported.add(k)
-            self.problems.append(Problem(rule, message, file, **kw))
+            self.problems.append(Problem(rule, message, file, module, version, data))
 
     def note(self, text: str) -> None:
         if text not in self.notes:
