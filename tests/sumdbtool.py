@@ -42,11 +42,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb"
 	"golang.org/x/mod/sumdb/dirhash"
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 var (
@@ -58,7 +60,110 @@ var (
 	logFile  = flag.String("log", "", "append each request path here")
 	mode     = flag.String("mode", "ok", "ok | badid | badrecord | badtile")
 	genkey   = flag.String("genkey", "", "print a new signer and verifier key for this name and exit")
+	publish  = flag.Duration("publish", 0, "publish (sign) a new tree head at most this often; 0: after every record")
 )
+
+// ops is x/mod's TestServer with one change: like sum.golang.org, it can publish
+// tree heads in batches, a lookup waiting until its record is in a signed head.
+type ops struct {
+	signer    note.Signer
+	mu        sync.Mutex
+	cond      *sync.Cond
+	records   [][]byte
+	hashes    []tlog.Hash
+	lookup    map[string]int64
+	published int64
+	signed    []byte
+}
+
+func (o *ops) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	var list []tlog.Hash
+	for _, id := range indexes {
+		list = append(list, o.hashes[id])
+	}
+	return list, nil
+}
+
+func (o *ops) publishLocked() {
+	size := int64(len(o.records))
+	h, err := tlog.TreeHash(size, o)
+	if err != nil {
+		log.Fatal(err)
+	}
+	signed, err := note.Sign(&note.Note{Text: string(tlog.FormatTree(tlog.Tree{N: size, Hash: h}))}, o.signer)
+	if err != nil {
+		log.Fatal(err)
+	}
+	o.published, o.signed = size, signed
+	o.cond.Broadcast()
+}
+
+func (o *ops) Signed(ctx context.Context) ([]byte, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.signed, nil
+}
+
+func (o *ops) ReadRecords(ctx context.Context, id, n int64) ([][]byte, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var list [][]byte
+	for i := int64(0); i < n; i++ {
+		if id+i >= o.published {
+			return nil, fmt.Errorf("missing records")
+		}
+		list = append(list, o.records[id+i])
+	}
+	return list, nil
+}
+
+func (o *ops) add(m module.Version) (int64, error) {
+	key := m.String()
+	o.mu.Lock()
+	id, ok := o.lookup[key]
+	o.mu.Unlock()
+	if !ok {
+		data, err := gosum(m.Path, m.Version)
+		if err != nil {
+			return 0, err
+		}
+		o.mu.Lock()
+		if id, ok = o.lookup[key]; !ok {
+			id = int64(len(o.records))
+			o.records = append(o.records, data)
+			o.lookup[key] = id
+			hashes, err := tlog.StoredHashesForRecordHash(id, tlog.RecordHash(data), o)
+			if err != nil {
+				log.Fatal(err)
+			}
+			o.hashes = append(o.hashes, hashes...)
+			if *publish == 0 {
+				o.publishLocked()
+			}
+		}
+		o.mu.Unlock()
+	}
+	return id, nil
+}
+
+func (o *ops) Lookup(ctx context.Context, m module.Version) (int64, error) {
+	id, err := o.add(m)
+	if err != nil {
+		return 0, err
+	}
+	o.mu.Lock()
+	for o.published <= id {
+		o.cond.Wait()
+	}
+	o.mu.Unlock()
+	return id, nil
+}
+
+func (o *ops) ReadTileData(ctx context.Context, t tlog.Tile) ([]byte, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return tlog.ReadTileData(t, o)
+}
 
 func gosum(path, vers string) ([]byte, error) {
 	ep, err := module.EscapePath(path)
@@ -136,7 +241,15 @@ func main() {
 		fmt.Println(v)
 		return
 	}
-	srv := sumdb.NewTestServer(*skey, gosum)
+	signer, err := note.NewSigner(*skey)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &ops{signer: signer, lookup: map[string]int64{}}
+	srv.cond = sync.NewCond(&srv.mu)
+	srv.mu.Lock()
+	srv.publishLocked()
+	srv.mu.Unlock()
 	if *preload != "" {
 		data, err := os.ReadFile(*preload)
 		if err != nil {
@@ -144,10 +257,24 @@ func main() {
 		}
 		for _, line := range strings.Fields(string(data)) {
 			p, v, _ := strings.Cut(line, "@")
-			if _, err := srv.Lookup(context.Background(), module.Version{Path: p, Version: v}); err != nil {
+			if _, err := srv.add(module.Version{Path: p, Version: v}); err != nil {
 				log.Fatalf("preload %s: %v", line, err)
 			}
 		}
+		srv.mu.Lock()
+		srv.publishLocked()
+		srv.mu.Unlock()
+	}
+	if *publish > 0 {
+		go func() {
+			for range time.Tick(*publish) {
+				srv.mu.Lock()
+				if srv.published < int64(len(srv.records)) {
+					srv.publishLocked()
+				}
+				srv.mu.Unlock()
+			}
+		}()
 	}
 	dbname := strings.SplitN(*skey, "+", 4)[2]
 	var logMu sync.Mutex
@@ -248,6 +375,7 @@ class Server:
     vkey: str = TEST_VKEY
     preload: list[str] | None = None
     mode: str = "ok"
+    publish: str = "0"
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
     log: Path = field(default_factory=Path)
@@ -275,7 +403,7 @@ class Server:
         if portfile.exists():
             portfile.unlink()
         self.log = self.workdir / "requests.log"
-        args = [str(self.binary), "-key", self.skey, "-proxy", str(self.proxy), "-portfile", str(portfile), "-log", str(self.log), "-mode", self.mode]
+        args = [str(self.binary), "-key", self.skey, "-proxy", str(self.proxy), "-portfile", str(portfile), "-log", str(self.log), "-mode", self.mode, "-publish", self.publish]
         if self.preload is not None:
             pre = self.workdir / "preload.txt"
             pre.write_text("".join(m + "\n" for m in self.preload))

@@ -33,6 +33,7 @@ TOOLCHAIN = "golang.org/toolchain"
 @dataclass
 class CacheEntry:
     path: str
+    escaped: str  # the directory name it was found under
     version: str
     ziphash: str | None  # file path
     mod: str | None  # file path
@@ -74,8 +75,9 @@ def scan_download_cache(gomodcache: str) -> list[CacheEntry]:
             dirnames[:] = sorted(d for d in dirnames)
             continue
         dirnames[:] = []
+        rel = os.path.dirname(dirpath)[len(top) + 1 :].replace(os.sep, "/")
         try:
-            path = unescape_path(os.path.relpath(os.path.dirname(dirpath), top).replace(os.sep, "/"))
+            path = unescape_path(rel)
         except ValueError:
             continue
         versions: dict[str, CacheEntry] = {}
@@ -86,7 +88,7 @@ def scan_download_cache(gomodcache: str) -> list[CacheEntry]:
                         v = unescape_version(fn[: -len(ext)])
                     except ValueError:
                         break
-                    e = versions.setdefault(v, CacheEntry(path, v, None, None))
+                    e = versions.setdefault(v, CacheEntry(path, rel, v, None, None))
                     if ext == ".ziphash":
                         e.ziphash = os.path.join(dirpath, fn)
                     else:
@@ -96,16 +98,8 @@ def scan_download_cache(gomodcache: str) -> list[CacheEntry]:
 
 
 def _read_cache_file(path: str, limit: int) -> bytes | None:
-    import stat
-
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
-    except OSError:
-        return None
-    return data if len(data) <= limit else None
+    data = sc.read_regular(path, limit + 1)
+    return data if data is not None and len(data) <= limit else None
 
 
 def setup(ctx: Context) -> tuple[Report, sc.Client | None]:
@@ -165,6 +159,8 @@ def report(ctx: Context) -> Report:
     entries = scan_download_cache(gomodcache) if os.path.isabs(gomodcache) and os.path.isdir(gomodcache) else []
     entries = [e for e in entries if e.path not in NOT_IN_SUMDB]
 
+    for e in entries:
+        client.known_escape(e.path, e.escaped)
     wanted: dict[tuple[str, str], None] = {}
     for _, ln in sum_lines:
         if uses_sumdb(ln.path, rep.nosumdb):

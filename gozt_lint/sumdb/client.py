@@ -88,15 +88,21 @@ class Lookup:
     text: bytes = b""
     head: Head | None = None  # the signed head the record was proven against
     source: str | None = None  # file or URL of the record used
+    _hashes: tuple[list[str], list[str]] | None = field(default=None, repr=False, compare=False)
 
     def hashes(self, gomod: bool) -> list[str]:
-        """The record's hashes for ``version`` (or ``version/go.mod``)."""
-        prefix = f"{self.path} {self.version}{'/go.mod' if gomod else ''} "
-        out = []
-        for line in self.text.decode("utf-8", "replace").split("\n"):
-            if line.startswith(prefix):
-                out.append(line[len(prefix) :])
-        return out
+        """The record's hashes for ``version`` (or ``version/go.mod``): the lines that
+        start with "<path> <version> " (as sumdb.Client.Lookup selects them)."""
+        if self._hashes is None:
+            zip_prefix = f"{self.path} {self.version} "
+            mod_prefix = f"{self.path} {self.version}/go.mod "
+            self._hashes = ([], [])
+            for line in self.text.decode("utf-8", "replace").split("\n"):
+                if line.startswith(zip_prefix):
+                    self._hashes[0].append(line[len(zip_prefix) :])
+                elif line.startswith(mod_prefix):
+                    self._hashes[1].append(line[len(mod_prefix) :])
+        return self._hashes[1 if gomod else 0]
 
 
 @dataclass
@@ -109,16 +115,34 @@ class _TileData:
 def _read_small(path: str) -> bytes | None:
     """A cache file's bytes (at most MAX_CACHE_FILE + 1 of them); None if absent,
     empty (the go command's half-written files), not a regular file or unreadable."""
+    return read_regular(path, MAX_CACHE_FILE + 1) or None
+
+
+def read_regular(path: str, limit: int) -> bytes | None:
+    """At most ``limit`` bytes of a regular file; None if absent, not a regular file
+    (a FIFO must not block us) or unreadable."""
     import stat
 
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with open(path, "rb") as f:
-            data = f.read(MAX_CACHE_FILE + 1)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
-    return data or None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks = []
+        left = limit
+        while left > 0:
+            b = os.read(fd, min(left, 1 << 20))
+            if not b:
+                break
+            chunks.append(b)
+            left -= len(b)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def write_private(path: str, data: bytes, root: str) -> None:
@@ -180,6 +204,11 @@ class Client:
         self.lock = threading.RLock()
         self._notes_seen: dict[bytes, Head | NoteError | TlogError] = {}
         self.heads: dict[Tree, Head] = {}
+        self._newest: Head | None = None
+        # (tree, tile) -> tile data, for tiles authenticated against that tree.
+        self._authed: dict[tuple[Tree, Tile], bytes] = {}
+        self._escaped: dict[str, str] = {}
+        self._lookup_names: set[str] = set()  # "<esc path>@<esc version>" already looked up
         self._lookups: dict[tuple[str, str], Lookup] = {}
         self._prefetched: dict[tuple[str, str], bytes | Exception] = {}
         self._tiles: dict[Tile, _TileData] = {}
@@ -237,6 +266,8 @@ class Client:
                     if got is None:
                         got = Head(tree, msg)
                         self.heads[tree] = got
+                        if self._newest is None or tree.n > self._newest.tree.n:
+                            self._newest = got
                     elif got.note != msg:
                         # The same tree signed again (a co-signature, say): still one head.
                         pass
@@ -363,8 +394,12 @@ class Client:
                     out[i] = self._tiles[tiles[i]].data
         return [d for d in out if d is not None]
 
-    def save_tiles(self, tiles: list[Tile], data: list[bytes]) -> None:
-        """Tiles just authenticated: keep the fetched ones in our cache."""
+    def save_tiles(self, tree: Tree, tiles: list[Tile], data: list[bytes]) -> None:
+        """Tiles just authenticated against ``tree``: remember them for the run, and
+        keep the fetched ones in our cache."""
+        with self.lock:
+            for t, d in zip(tiles, data):
+                self._authed[(tree, t)] = d
         if not self.own_dir:
             return
         for t in tiles:
@@ -380,11 +415,30 @@ class Client:
             self.note(f"sumdb: cannot write gozt-lint's cache ({e.strerror or e}); nothing is remembered for next time")
 
     def reader(self, tree: Tree, allow_remote: bool = False) -> TileHashReader:
-        return TileHashReader(tree, _TileView(self, allow_remote), self._auth_memo)
+        return TileHashReader(tree, _TileView(self, tree, allow_remote), self._auth_memo)
+
+    def _fast_hashes(self, tree: Tree, indexes: Sequence[int]) -> list[bytes] | None:
+        """The hashes, if every one lies in a tile already authenticated for ``tree``."""
+        out = []
+        limit = tlog.stored_hash_index(0, tree.n)
+        for x in indexes:
+            if x >= limit:
+                return None
+            t0, start, end = tlog.tile_for_index(TILE_HEIGHT, x)
+            canon = tlog.tile_parent(t0, 0, tree.n)
+            data = self._authed.get((tree, canon)) if canon is not None else None
+            if data is None:
+                return None
+            out.append(tlog.tile_hash(data[start:end]))
+        return out
 
     def read_hashes(self, tree: Tree, indexes: Sequence[int], allow_remote: bool = False) -> list[bytes]:
         """Authenticated hashes of ``tree``; a tile that fails authentication is
         reported, set aside and another copy tried (another cache, or the database)."""
+        if indexes:
+            fast = self._fast_hashes(tree, indexes)
+            if fast is not None:
+                return fast
         for _ in range(8):
             try:
                 return self.reader(tree, allow_remote).read_hashes(indexes)
@@ -402,6 +456,9 @@ class Client:
         with self.lock:
             used = [(t, self._tiles.pop(t)) for t in tiles if t in self._tiles]
             self._absent.difference_update(tiles)
+            bad = set(tiles)
+            for k in [k for k in self._authed if k[1] in bad]:
+                del self._authed[k]
         if not used:
             return False
         files = [td.origin for _, td in used]
@@ -425,8 +482,16 @@ class Client:
 
     # -- records -------------------------------------------------------------------------
 
+    def known_escape(self, path: str, escaped: str) -> None:
+        """Tell the client how ``path`` escapes (found as a cache directory name, so it
+        names no parent directory): saves re-validating it."""
+        self._escaped.setdefault(path, escaped)
+
     def _lookup_rel(self, path: str, version: str) -> str:
-        return os.path.join("lookup", f"{escape_path(path)}@{escape_version(version)}")
+        ep = self._escaped.get(path)
+        if ep is None:
+            ep = self._escaped[path] = escape_path(path)
+        return os.path.join("lookup", f"{ep}@{escape_version(version)}")
 
     def prefetch(self, keys: Iterable[tuple[str, str]]) -> None:
         """Online: fetch, in parallel, the records no cache has."""
@@ -471,6 +536,7 @@ class Client:
             rel = self._lookup_rel(path, version)
         except ValueError as e:
             return Lookup(path, version, REJECTED, f"cannot look up: {e}")
+        self._lookup_names.add(rel[len("lookup") + 1 :].replace(os.sep, "/"))
         best: Lookup | None = None
         for base in (self.go_cache, self.own_dir):
             if not base:
@@ -535,13 +601,14 @@ class Client:
             return bad(f"record id {rid} is beyond the size {head.tree.n} of the tree it came with", record_id=rid, tree_size=head.tree.n)
         index = tlog.stored_hash_index(0, rid)
         leaf = tlog.record_hash(text)
-        # The record's own head first (its tiles were kept when it was fetched), then
-        # the heads whose tiles a cache is likely to hold.
-        candidates = [head]
-        for h in (self.go_latest_head, self.own_latest_head, self.newest()):
+        # The heads whose tiles a cache is likely to hold: the go command's latest (as
+        # the go command itself checks), the newest, the record's own head.
+        candidates: list[Head] = []
+        for h in (self.go_latest_head, self.newest(), head, self.own_latest_head):
             if h is not None and h not in candidates and h.tree.n > rid:
                 candidates.append(h)
         missing = 0
+        differs: Head | None = None
         for remote_ok in (False, True) if allow_remote else (False,):
             for h in candidates:
                 try:
@@ -552,16 +619,25 @@ class Client:
                 except TlogError:
                     continue
                 if got != leaf:
-                    return bad(
-                        f"record #{rid} is not the one in tree {h.tree.n}: its hash differs from the signed leaf "
-                        "(cannot authenticate record data)",
-                        record_id=rid,
-                        tree_size=h.tree.n,
-                    )
+                    # Conclusive under the record's own head; under another head it may
+                    # be a fork instead, which the consistency check reports.
+                    differs = h
+                    if h is head:
+                        break
+                    continue
                 lk = Lookup(path, version, VERIFIED, "", rid, text, h, source)
                 if not lk.hashes(False) and not lk.hashes(True):
                     return bad(f"the record (#{rid}) is for another module: {text.decode('utf-8', 'replace').split(' ', 1)[0]}")
                 return lk
+            if differs is not None:
+                break
+        if differs is not None:
+            return bad(
+                f"record #{rid} is not the one in tree {differs.tree.n}: its hash differs from the signed leaf "
+                "(cannot authenticate record data)",
+                record_id=rid,
+                tree_size=differs.tree.n,
+            )
         if missing:
             return Lookup(path, version, UNPROVABLE, f"the tiles proving record #{rid} are not cached", rid, text, head, source)
         return Lookup(path, version, REJECTED, "no copy of its tiles authenticates", rid, text, head, source)
@@ -573,14 +649,16 @@ class Client:
         from gozt_lint.module import unescape_path, unescape_version
 
         keys: set[tuple[str, str]] = set()
+        done = self._lookup_names
         for base in (self.go_cache, self.own_dir):
             if not base:
                 continue
             top = os.path.join(base, "lookup")
+            n = len(top) + 1
             for dirpath, dirnames, filenames in os.walk(top):
                 for fn in filenames:
-                    rel = os.path.relpath(os.path.join(dirpath, fn), top).replace(os.sep, "/")
-                    if "@" not in rel:
+                    rel = os.path.join(dirpath, fn)[n:].replace(os.sep, "/")
+                    if "@" not in rel or rel in done:
                         continue
                     ep, _, ev = rel.rpartition("@")
                     try:
@@ -591,7 +669,11 @@ class Client:
 
     def verify_cached_tiles(self) -> None:
         """Authenticate every hash tile file in either cache against a signed head."""
+        import bisect
+
         heads = sorted(self.heads.values(), key=lambda h: h.tree.n)
+        sizes = [h.tree.n for h in heads]
+        preferred = [h for h in (self.newest(), self.go_latest_head, self.own_latest_head) if h is not None]
         for base in (self.go_cache, self.own_dir):
             if not base:
                 continue
@@ -600,14 +682,20 @@ class Client:
                 dirnames.sort()
                 for fn in sorted(filenames):
                     file = os.path.join(dirpath, fn)
-                    rel = os.path.relpath(file, base).replace(os.sep, "/")
+                    rel = file[len(base) + 1 :].replace(os.sep, "/")
                     try:
                         tile = tlog.parse_tile_path(rel)
                     except TlogError:
                         continue
                     if tile.h != TILE_HEIGHT or tile.l < 0:
                         continue
-                    self._verify_tile_file(tile, file, heads)
+                    # A tile is a prefix of the same tile in any bigger tree: try the heads
+                    # whose tiles are most likely authenticated already, then the smallest
+                    # heads that contain it (whose tiles the go command kept with them).
+                    need = ((tile.n << tile.h) + tile.w) << (tile.h * tile.l)
+                    i = bisect.bisect_left(sizes, need)
+                    candidates = [h for h in preferred if h.tree.n >= need] + heads[i : i + 2]
+                    self._verify_tile_file(tile, file, candidates)
 
     def _verify_tile_file(self, tile: Tile, file: str, heads: list[Head]) -> None:
         data = _read_small(file)
@@ -617,24 +705,28 @@ class Client:
             self._rejected.add(file)
             self.problem(BAD, f"cached tile {tile.path()} has {len(data)} bytes, want {tile.w * HASH_SIZE} (truncated or padded)", file, key=f"tile\0{file}")
             return
+        seen: set[Tree] = set()
         for h in heads:
+            if h.tree in seen:
+                continue
+            seen.add(h.tree)
             canon = tlog.tile_parent(tile, 0, h.tree.n)
             if canon is None or canon.w < tile.w:
                 continue
-            last = tlog.stored_hash_index(tile.h * tile.l, (canon.n << canon.h) + canon.w - 1)
-            try:
-                self.read_hashes(h.tree, [last])
-            except MissingTile:
-                continue
-            except TlogError:
-                continue
-            if file in self._rejected:
-                return  # reported as it failed authentication
-            td = self._tiles.get(canon)
+            td = self._authed.get((h.tree, canon))
             if td is None:
-                continue
+                last = tlog.stored_hash_index(tile.h * tile.l, (canon.n << canon.h) + canon.w - 1)
+                try:
+                    self.read_hashes(h.tree, [last])
+                except TlogError:
+                    continue
+                if file in self._rejected:
+                    return  # reported as it failed authentication
+                td = self._authed.get((h.tree, canon))
+                if td is None:
+                    continue
             self.tiles_checked += 1
-            if td.data[: len(data)] != data:
+            if td[: len(data)] != data:
                 self._rejected.add(file)
                 self.problem(
                     BAD,
@@ -649,24 +741,25 @@ class Client:
     # -- consistency -----------------------------------------------------------------------
 
     def check_consistency(self) -> None:
-        """Every pair of neighbouring signed heads must be consistent (same log)."""
+        """Every signed head must be consistent with the newest (the same log): checked
+        against the newest directly when its tiles allow, else against the next heads
+        (the go command checked each new head against the one before and kept those
+        tiles), else, online, against the newest with tiles fetched."""
         heads = sorted(self.heads.values(), key=lambda h: (h.tree.n, h.tree.hash))
+        if len(heads) < 2:
+            return
+        newest = heads[-1]
         for i, older in enumerate(heads[:-1]):
+            later = [newest] + [h for h in heads[i + 1 : i + 4] if h is not newest]
+            passes = [(later, False)]
+            if self.remote is not None:
+                passes.append(([newest], True))
             done = False
-            for allow_remote in (False, True) if self.remote else (False,):
-                # The next few heads (the go command checked each new head against the one
-                # before and kept those tiles), then the newest; remote: the newest only.
-                later = heads[i + 1 : i + 4]
-                if heads[-1] not in later:
-                    later.append(heads[-1])
-                if allow_remote:
-                    later = [heads[-1]]
-                for newer in later:
-                    res = self._check_pair(older, newer, allow_remote)
-                    if res is None:
-                        continue
-                    done = True
-                    break
+            for candidates, allow_remote in passes:
+                for newer in candidates:
+                    if self._check_pair(older, newer, allow_remote) is not None:
+                        done = True
+                        break
                 if done:
                     break
             if not done:
@@ -717,7 +810,7 @@ class Client:
         )
 
     def newest(self) -> Head | None:
-        return max(self.heads.values(), key=lambda h: h.tree.n, default=None)
+        return self._newest
 
     def proven_into(self, older: Tree, newer: Tree) -> bool:
         cur = older
@@ -768,8 +861,9 @@ class Client:
 class _TileView:
     """The TileSource a TileHashReader sees: the client's tiles, remote allowed or not."""
 
-    def __init__(self, client: Client, allow_remote: bool) -> None:
+    def __init__(self, client: Client, tree: Tree, allow_remote: bool) -> None:
         self.client = client
+        self.tree = tree
         self.allow_remote = allow_remote
 
     def height(self) -> int:
@@ -779,7 +873,7 @@ class _TileView:
         return self.client.read_tiles(tiles, self.allow_remote)
 
     def save_tiles(self, tiles: list[Tile], data: list[bytes]) -> None:
-        self.client.save_tiles(tiles, data)
+        self.client.save_tiles(self.tree, tiles, data)
 
 
 def fork_report(older_note: bytes, newer_note: bytes, h: bytes, proof: list[bytes] | str) -> str:

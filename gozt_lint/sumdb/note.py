@@ -12,10 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 ALG_ED25519 = 1
+_CONTROL = re.compile(rb"[\x00-\x09\x0b-\x1f]")
 SIG_PREFIX = "— ".encode("utf-8")  # U+2014 EM DASH, space
 MAX_SIGNATURES = 100
 
@@ -177,10 +179,10 @@ def open_note(msg: bytes, verifiers: Iterable[Verifier]) -> Note:
     by a known key that fails. Signatures by unknown keys are kept, unverified."""
     known = {(v.name, v.hash): v for v in verifiers}
     try:
-        decoded = msg.decode("utf-8")
+        msg.decode("utf-8")
     except UnicodeDecodeError:
         raise MalformedNote("not UTF-8") from None
-    if any(ord(c) < 0x20 and c != "\n" for c in decoded):
+    if _CONTROL.search(msg):
         raise MalformedNote("control character")
     split = msg.rfind(b"\n\n")
     if split < 0:

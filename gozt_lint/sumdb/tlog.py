@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence
 
@@ -347,14 +348,18 @@ def parse_tree(text: bytes) -> Tree:
     return Tree(n, h)
 
 
+_CONTROL = re.compile(rb"[\x00-\x09\x0b-\x1f]")
+
+
 def is_valid_record_text(text: bytes) -> bool:
+    """UTF-8, no control characters but newline, no blank line, ends in newline."""
+    if not text.endswith(b"\n") or b"\n\n" in text or _CONTROL.search(text):
+        return False
     try:
-        s = text.decode("utf-8")
+        text.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    if not s.endswith("\n") or "\n\n" in s:
-        return False
-    return not any(ord(c) < 0x20 and c != "\n" for c in s)
+    return True
 
 
 def format_record(rid: int, text: bytes) -> bytes:
