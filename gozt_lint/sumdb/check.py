@@ -286,6 +286,8 @@ def _unverified_message(lk: sc.Lookup, suffix: str, client: sc.Client) -> str:
         return f"{mv}: record cached but not the tiles that prove it; verify with --online"
     if lk.status == sc.NOT_FOUND:
         return f"{mv}: {client.db.name} has no record of this module version"
+    if lk.status == sc.INVALID:
+        return f"{mv}: cannot be looked up ({lk.reason})"
     if lk.status == sc.UNREACHABLE:
         return f"{mv}: not verified, {client.db.name} is unreachable"
     return f"{mv}: cached record failed verification (see sumdb-bad-signature)" + ("" if online else "; verify with --online")

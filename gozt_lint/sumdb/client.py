@@ -55,6 +55,7 @@ UNPROVABLE = "unprovable"  # a record, but not the tiles to prove it (offline)
 NOT_FOUND = "not-found"  # the database said 404/410
 UNREACHABLE = "unreachable"
 REJECTED = "rejected"  # every copy failed verification
+INVALID = "invalid"  # not a module path and version that can be looked up
 
 
 @dataclass
@@ -535,7 +536,7 @@ class Client:
         try:
             rel = self._lookup_rel(path, version)
         except ValueError as e:
-            return Lookup(path, version, REJECTED, f"cannot look up: {e}")
+            return Lookup(path, version, INVALID, str(e))
         self._lookup_names.add(rel[len("lookup") + 1 :].replace(os.sep, "/"))
         best: Lookup | None = None
         for base in (self.go_cache, self.own_dir):
