@@ -65,36 +65,55 @@ def uses_sumdb(path: str, nosumdb: str) -> bool:
 
 
 def scan_download_cache(gomodcache: str) -> list[CacheEntry]:
-    """Every ``cache/download/<esc path>/@v/<esc v>.{ziphash,mod}`` pair."""
+    """Every ``cache/download/<esc path>/@v/<esc v>.{ziphash,mod}`` pair. Symbolic
+    links are never followed (a loop or a link out of the cache is not entered)."""
     top = os.path.join(gomodcache, "cache", "download")
     out: list[CacheEntry] = []
-    for dirpath, dirnames, filenames in os.walk(top):
-        if dirpath == top:
-            dirnames[:] = [d for d in dirnames if d != "sumdb"]
-        if os.path.basename(dirpath) != "@v":
-            dirnames[:] = sorted(d for d in dirnames)
-            continue
-        dirnames[:] = []
-        rel = os.path.dirname(dirpath)[len(top) + 1 :].replace(os.sep, "/")
+    stack = [top]
+    while stack:
+        d = stack.pop()
         try:
-            path = unescape_path(rel)
-        except ValueError:
+            with os.scandir(d) as it:
+                entries = list(it)
+        except OSError:
             continue
-        versions: dict[str, CacheEntry] = {}
-        for fn in filenames:
-            for ext in (".ziphash", ".mod"):
-                if fn.endswith(ext):
-                    try:
-                        v = unescape_version(fn[: -len(ext)])
-                    except ValueError:
-                        break
-                    e = versions.setdefault(v, CacheEntry(path, rel, v, None, None))
-                    if ext == ".ziphash":
-                        e.ziphash = os.path.join(dirpath, fn)
-                    else:
-                        e.mod = os.path.join(dirpath, fn)
-        out.extend(versions[v] for v in sorted(versions))
+        for ent in entries:
+            try:
+                if not ent.is_dir(follow_symlinks=False):
+                    continue
+            except OSError:
+                continue
+            if d == top and ent.name == "sumdb":
+                continue
+            if ent.name == "@v":
+                out.extend(_versions(top, d, ent.path))
+            else:
+                stack.append(ent.path)
+    out.sort(key=lambda e: (e.path, e.version))
     return out
+
+
+def _versions(top: str, moddir: str, vdir: str) -> list[CacheEntry]:
+    rel = moddir[len(top) + 1 :].replace(os.sep, "/")
+    try:
+        path = unescape_path(rel)
+        names = os.listdir(vdir)
+    except (ValueError, OSError):
+        return []
+    versions: dict[str, CacheEntry] = {}
+    for fn in names:
+        for ext in (".ziphash", ".mod"):
+            if fn.endswith(ext):
+                try:
+                    v = unescape_version(fn[: -len(ext)])
+                except ValueError:
+                    break
+                e = versions.setdefault(v, CacheEntry(path, rel, v, None, None))
+                if ext == ".ziphash":
+                    e.ziphash = os.path.join(vdir, fn)
+                else:
+                    e.mod = os.path.join(vdir, fn)
+    return list(versions.values())
 
 
 def _read_cache_file(path: str, limit: int) -> bytes | None:

@@ -209,7 +209,8 @@ class Client:
         # (tree, tile) -> tile data, for tiles authenticated against that tree.
         self._authed: dict[tuple[Tree, Tile], bytes] = {}
         self._escaped: dict[str, str] = {}
-        self._lookup_names: set[str] = set()  # "<esc path>@<esc version>" already looked up
+        self._lookup_names: set[str] = set()
+        self._own_lookups: bool | None = None  # "<esc path>@<esc version>" already looked up
         self._lookups: dict[tuple[str, str], Lookup] = {}
         self._prefetched: dict[tuple[str, str], bytes | Exception] = {}
         self._tiles: dict[Tile, _TileData] = {}
@@ -529,6 +530,11 @@ class Client:
                 self._lookups[key] = got
             return got
 
+    def _own_has_lookups(self) -> bool:
+        if self._own_lookups is None:
+            self._own_lookups = bool(self.own_dir) and os.path.isdir(os.path.join(self.own_dir or "", "lookup"))
+        return self._own_lookups
+
     def cached_lookup(self, path: str, version: str) -> Lookup | None:
         return self._lookups.get((path, version))
 
@@ -540,7 +546,7 @@ class Client:
         self._lookup_names.add(rel[len("lookup") + 1 :].replace(os.sep, "/"))
         best: Lookup | None = None
         for base in (self.go_cache, self.own_dir):
-            if not base:
+            if not base or (base == self.own_dir and not self._own_has_lookups()):
                 continue
             file = os.path.join(base, rel)
             data = _read_small(file)
@@ -549,7 +555,7 @@ class Client:
             res = self._check_record(path, version, data, file, allow_remote=False)
             if res.status == VERIFIED:
                 # Verify our own copy too when it exists: never trust a file for being there.
-                if base == self.go_cache and self.own_dir:
+                if base == self.go_cache and self.own_dir and self._own_has_lookups():
                     other = _read_small(os.path.join(self.own_dir, rel))
                     if other is not None and other != data:
                         self._check_record(path, version, other, os.path.join(self.own_dir, rel), allow_remote=False)
