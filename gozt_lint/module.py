@@ -9,6 +9,11 @@
   (``match_patterns``), which differ from ``fnmatch``: ``*`` never crosses ``/``.
 
 Check functions return an error string (the go command's wording) or None.
+
+Unicode tables come from Python's ``unicodedata``, which may be older than the
+Go toolchain's: a character assigned in a newer Unicode version is a letter (and
+printable) to Go but unassigned to Python. Module and import paths are ASCII, so
+this only affects file paths and how such characters are quoted in messages.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ _MODULE, _IMPORT, _FILE = 0, 1, 2
 
 _BAD_WINDOWS_NAMES = {"CON", "PRN", "AUX", "NUL"} | {f"COM{i}" for i in range(1, 10)} | {f"LPT{i}" for i in range(1, 10)}
 _FILE_PUNCT = set("!#$%&()+,-.=@[]^_{}~ ")
+
+
+# Whole-element fast paths for the common all-ASCII case.
+_ELEM_CHARS = {_MODULE: re.compile(r"[A-Za-z0-9._~-]+"), _IMPORT: re.compile(r"[A-Za-z0-9._~+-]+")}
 
 
 def _char_ok(r: str, kind: int) -> bool:
@@ -48,9 +57,11 @@ def _check_elem(elem: str, kind: int) -> str | None:
         return "leading dot in path element"
     if elem[-1] == ".":
         return "trailing dot in path element"
-    for r in elem:
-        if not _char_ok(r, kind):
-            return f"invalid char {_qr(r)}"
+    fast = _ELEM_CHARS.get(kind)
+    if fast is None or not fast.fullmatch(elem):
+        for r in elem:
+            if not _char_ok(r, kind):
+                return f"invalid char {_qr(r)}"
     short = elem.split(".", 1)[0]
     if short.upper() in _BAD_WINDOWS_NAMES:
         return f"{_q(short)} disallowed as path element component on Windows"
@@ -82,6 +93,7 @@ def _check_path(path: str, kind: int) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=16384)
 def check_path(path: str) -> str | None:
     """Why ``path`` is not a valid module path, or None."""
     err = _check_path(path, _MODULE)
@@ -106,8 +118,6 @@ def check_import_path(path: str) -> str | None:
     err = _check_path(path, _IMPORT)
     if err:
         return f"malformed import path {_q(path)}: {err}"
-    if split_path_version(path) is None:
-        return f"malformed import path {_q(path)}: invalid version"
     return None
 
 
@@ -152,43 +162,61 @@ def _split_gopkg_in(path: str) -> tuple[str, str] | None:
 
 
 def match_path_major(version: str, path_major: str) -> bool:
-    if path_major.startswith(".v") and path_major.endswith("-unstable"):
-        path_major = path_major[: -len("-unstable")]
-    if version.startswith("v0.0.0-") and path_major == ".v1":
+    return path_major_reason(version, path_major) is None
+
+
+def path_major_reason(version: str, path_major: str) -> str | None:
+    """Why ``version`` cannot be a version of a path ending in ``path_major``
+    ("should be v2, not v1"), or None (module.CheckPathMajor's reason)."""
+    pm = path_major
+    if pm.startswith(".v") and pm.endswith("-unstable"):
+        pm = pm[: -len("-unstable")]
+    if version.startswith("v0.0.0-") and pm == ".v1":
         # An old bug generated v0.0.0- pseudo-versions for gopkg.in/...v1.
-        return True
+        return None
     m = major(version)
-    if path_major == "":
-        return m in ("v0", "v1") or build(version) == "+incompatible"
-    return path_major[0] in "/." and m == path_major[1:]
+    if pm == "":
+        if m in ("v0", "v1") or build(version) == "+incompatible":
+            return None
+        pm = "v0 or v1"
+    elif pm[0] in "/.":
+        if m == pm[1:]:
+            return None
+        pm = pm[1:]
+    return f"should be {pm}, not {m}"
 
 
 def check_path_major(version: str, path_major: str) -> str | None:
-    """Why ``version`` cannot be a version of a path ending in ``path_major``, or None."""
-    if path_major.startswith(".v") and path_major.endswith("-unstable"):
-        return None
-    if version.startswith("v0.0.0-") and path_major == ".v1":
-        return None
-    if match_path_major(version, path_major):
-        return None
-    want = "v0 or v1" if path_major == "" else path_major[1:]
-    return f"should be {want}, not {major(version) or version}"
+    """module.CheckPathMajor: 'version "v1.0.0" invalid: should be v2, not v1', or None."""
+    why = path_major_reason(version, path_major)
+    return None if why is None else f"version {_q(version)} invalid: {why}"
 
 
 def check(path: str, version: str) -> str | None:
-    """Why path@version is not a valid module version (as module.Check), or None."""
+    """module.Check: why path@version is not a valid module version, or None.
+    (Like Go's, it does not insist on a canonical version; see check_canonical.)"""
     err = check_path(path)
     if err:
         return err
     if not is_valid(version):
-        return f"{path}@{version}: malformed semantic version {_q(version)}"
-    if canonical_version(version) != version:
-        return f"{path}@{version}: invalid version: not a canonical version (should be {canonical_version(version)})"
+        return f"{path}@{version}: invalid version: not a semantic version"
     sp = split_path_version(path)
     assert sp is not None
-    err = check_path_major(version, sp[1])
+    why = path_major_reason(version, sp[1])
+    if why:
+        return f"{path}@{version}: invalid version: {why}"
+    return None
+
+
+def check_canonical(path: str, version: str) -> str | None:
+    """check() plus a canonical version, as go.sum lines and the module cache
+    require (``v1.2`` and ``v1.2.3+meta`` are valid semver, not canonical)."""
+    err = check(path, version)
     if err:
-        return f"{path}@{version}: invalid version: {err}"
+        return err
+    cv = canonical_version(version)
+    if cv != version:
+        return f"{path}@{version}: invalid version: not a canonical version (should be {cv})"
     return None
 
 
@@ -279,7 +307,7 @@ _SEMVER = re.compile(
 
 @functools.lru_cache(maxsize=8192)
 def _parse(v: str) -> tuple[str, str, str, str, str] | None:
-    m = _SEMVER.match(v)
+    m = _SEMVER.fullmatch(v)
     if not m or not v.isascii():
         return None
     maj, mnr, pat, pre, bld = m.groups()
@@ -378,7 +406,7 @@ _PSEUDO = re.compile(
 
 def is_pseudo_version(v: str) -> bool:
     """A version naming an untagged commit (vX.0.0-yyyymmddhhmmss-abcdefabcdef and kin)."""
-    return v.count("-") >= 2 and is_valid(v) and _PSEUDO.match(v) is not None
+    return v.count("-") >= 2 and is_valid(v) and _PSEUDO.fullmatch(v) is not None
 
 
 def pseudo_version_parts(v: str) -> tuple[str, str] | None:
@@ -511,28 +539,39 @@ def _has_surrogates(s: str) -> bool:
     return False
 
 
-def _q(s: str) -> str:
-    """Go's %q for a string, close enough for messages."""
-    out = ['"']
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            o = ord(ch)
-            out.append(f"\\x{o:02x}" if o < 0x80 else (f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}"))
-    out.append('"')
-    return "".join(out)
+_NAMED_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
 
 
-def _qr(r: str) -> str:
-    """Go's %q for a rune."""
-    if r == "'":
-        return "'\\''"
-    if r.isprintable():
-        return f"'{r}'"
-    o = ord(r)
-    return f"'\\x{o:02x}'" if o < 0x80 else f"'\\u{o:04x}'"
+def _escape_rune(ch: str, quote: str) -> str:
+    """One rune as strconv.Quote/QuoteRune writes it; a surrogate stands for a
+    byte that was not valid UTF-8 (read with errors="surrogateescape")."""
+    o = ord(ch)
+    if 0xDC80 <= o <= 0xDCFF:
+        return f"\\x{o - 0xDC00:02x}"
+    if ch == quote or ch == "\\":
+        return "\\" + ch
+    if ch.isprintable():
+        return ch
+    if ch in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[ch]
+    if o < 0x20 or o == 0x7F:
+        return f"\\x{o:02x}"
+    if 0xD800 <= o <= 0xDFFF:
+        return "\\ufffd"
+    return f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
+
+
+def quote(s: str) -> str:
+    """Go's %q (strconv.Quote) for a string."""
+    return '"' + "".join(_escape_rune(ch, '"') for ch in s) + '"'
+
+
+def quote_rune(r: str) -> str:
+    """Go's %q (strconv.QuoteRune) for a rune."""
+    if 0xDC80 <= ord(r) <= 0xDCFF:
+        return "'\\ufffd'"
+    return "'" + _escape_rune(r, "'") + "'"
+
+
+_q = quote
+_qr = quote_rune

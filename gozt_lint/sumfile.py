@@ -8,7 +8,9 @@ parser records what is there; rules judge it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from gozt_lint.finding import Span
 
@@ -17,8 +19,7 @@ from gozt_lint.finding import Span
 EMPTY_GOMOD_HASH = "h1:G7mAYYxgmS0lVkHyy2hEOLQCFB0DlQFTMLWggykrydY="
 
 
-@dataclass(frozen=True)
-class SumLine:
+class SumLine(NamedTuple):
     path: str
     version: str  # without "/go.mod"
     gomod: bool  # a "/go.mod" line
@@ -45,8 +46,7 @@ class SumLine:
         return f"{self.path} {self.version}{'/go.mod' if self.gomod else ''} {self.hash}"
 
 
-@dataclass(frozen=True)
-class SumError:
+class SumError(NamedTuple):
     message: str
     line: int
     span: Span
@@ -57,8 +57,7 @@ class SumFile:
     path: str
     lines: list[SumLine] = field(default_factory=list)
     errors: list[SumError] = field(default_factory=list)
-    # Lines that are not valid UTF-8 (the go command does not care, editors do).
-    crlf: bool = False
+    crlf: bool = False  # CRLF line ends (the go command tolerates them: \r is a space)
 
     def by_key(self) -> dict[tuple[str, str], list[SumLine]]:
         out: dict[tuple[str, str], list[SumLine]] = {}
@@ -71,21 +70,15 @@ class SumFile:
         return [ln.hash for ln in self.lines if ln.key == key]
 
 
+# unicode.IsSpace, which strings.Fields uses (Python's str.isspace also counts
+# U+001C..U+001F, which Go does not).
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_FIELD = re.compile(f"[^{re.escape(_GO_SPACE)}]+")
+
+
 def _fields(text: str) -> list[tuple[int, str]]:
-    """strings.Fields with start offsets (any Unicode whitespace separates)."""
-    out: list[tuple[int, str]] = []
-    i, n = 0, len(text)
-    while i < n:
-        while i < n and text[i].isspace():
-            i += 1
-        if i >= n:
-            break
-        j = i
-        while j < n and not text[j].isspace():
-            j += 1
-        out.append((i, text[i:j]))
-        i = j
-    return out
+    """strings.Fields with start offsets."""
+    return [(m.start(), m.group()) for m in _FIELD.finditer(text)]
 
 
 def parse_gosum(path: str, data: bytes) -> SumFile:

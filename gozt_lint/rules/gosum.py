@@ -1,3 +1,157 @@
-"""Rules of the gosum family."""
+"""Rules of the gosum family: go.sum and go.work.sum files."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from gozt_lint import module as mod
+from gozt_lint.dirhash import is_h1
+from gozt_lint.finding import Finding, Severity, finding
+from gozt_lint.rules import rule
+
+if TYPE_CHECKING:
+    from gozt_lint.context import Context, Unit
+    from gozt_lint.sumfile import SumFile, SumLine
+
+
+def _sums(ctx: Context) -> Iterator[tuple[Unit, SumFile]]:
+    for u in ctx.units:
+        sf = ctx.sumfile(u)
+        if sf is not None:
+            yield u, sf
+
+
+@rule("gosum-syntax", Severity.ERROR, "a go.sum or go.work.sum line the go command cannot use")
+def gosum_syntax(ctx: Context) -> Iterator[Finding]:
+    for _, sf in _sums(ctx):
+        for e in sf.errors:
+            yield finding(e.message, file=sf.path, span=e.span)
+        for ln in sf.lines:
+            why = mod.check_canonical(ln.path, ln.version)
+            if why:
+                yield finding(why, file=sf.path, span=ln.span, module=ln.path, version=ln.version)
+            elif ln.hash.startswith("h1:") and not is_h1(ln.hash):
+                yield finding(
+                    f"malformed h1 hash {mod.quote(ln.hash)}: want h1: and the base64 of 32 bytes",
+                    file=sf.path, span=ln.hash_span, module=ln.path, version=ln.version,
+                )
+            elif ":" not in ln.hash:
+                yield finding(
+                    f"malformed hash {mod.quote(ln.hash)}: want <algorithm>:<base64>, such as h1:…",
+                    file=sf.path, span=ln.hash_span, module=ln.path, version=ln.version,
+                )
+
+
+@rule("gosum-unknown-algorithm", Severity.WARNING, "a go.sum hash uses an algorithm other than h1")
+def gosum_unknown_algorithm(ctx: Context) -> Iterator[Finding]:
+    for _, sf in _sums(ctx):
+        for ln in sf.lines:
+            if ":" in ln.hash and not ln.hash.startswith("h1:"):
+                yield finding(
+                    f"unknown hash algorithm {mod.quote(ln.algorithm)} for {ln.path} {ln.key[1]}: the go command "
+                    "cannot check it and, lacking an h1 hash, treats the line as missing",
+                    file=sf.path, span=ln.hash_span, module=ln.path, version=ln.version,
+                )
+
+
+def _usable(ln: SumLine) -> bool:
+    """A line the go command keeps and can check against (h1:, not the legacy
+    empty-go.mod hash it drops)."""
+    return ln.hash.startswith("h1:") and not ln.legacy_empty_gomod
+
+
+def _workspace_groups(ctx: Context) -> dict[Path, list[Path]]:
+    """For each go.work in scope, the sum files the go command reads in that
+    workspace: go.work.sum and every used module's go.sum."""
+    from gozt_lint.sumneeds import workspace_modules
+
+    groups: dict[Path, list[Path]] = {}
+    for w in ctx.workspaces:
+        groups[w.sum] = [w.sum] + [mu.sum for mu, _ in workspace_modules(ctx, w)]
+    return groups
+
+
+@rule("gosum-conflict", Severity.ERROR, "one module version has two different hashes")
+def gosum_conflict(ctx: Context) -> Iterator[Finding]:
+    # Within each file, and across every sum file in the run: a module version has
+    # exactly one content, so two h1 values for one key mean one of them is wrong.
+    from gozt_lint.sumneeds import workspace_modules
+
+    files: list[SumFile] = [sf for _, sf in _sums(ctx)]
+    for w in ctx.workspaces:
+        for mu, _ in workspace_modules(ctx, w):
+            sf = ctx.sumfile(mu)
+            if sf is not None and all(f.path != sf.path for f in files):
+                files.append(sf)
+    seen: dict[tuple[str, str], tuple[str, SumLine]] = {}
+    for sf in sorted(files, key=lambda f: (not f.path.endswith("go.work.sum"), f.path)):
+        for ln in sf.lines:
+            if not _usable(ln) or not is_h1(ln.hash):
+                continue
+            first = seen.get(ln.key)
+            if first is None:
+                seen[ln.key] = (sf.path, ln)
+                continue
+            other_file, other = first
+            if other.hash == ln.hash:
+                continue
+            where = f"line {other.line}" if other_file == sf.path else f"{other_file}:{other.line}"
+            yield finding(
+                f"{ln.path} {ln.key[1]} has two different hashes: {ln.hash} here, {other.hash} at {where}; "
+                "at most one of them is the module's real content",
+                file=sf.path, span=ln.hash_span, module=ln.path, version=ln.version,
+                other_file=other_file, other_line=other.line, other_hash=other.hash,
+            )
+
+
+@rule("gosum-missing", Severity.ERROR, "a required module lacks its go.sum lines")
+def gosum_missing(ctx: Context) -> Iterator[Finding]:
+    from gozt_lint.sumneeds import needed_sums, workspace_modules
+
+    groups = _workspace_groups(ctx)
+    # A module used by a workspace in the run is checked in that workspace's context.
+    in_workspace: dict[Path, tuple[list[Path], set[str]]] = {}
+    for w in ctx.workspaces:
+        mods = workspace_modules(ctx, w)
+        local = {m.module.path for _, m in mods if m.module is not None}
+        for mu, _ in mods:
+            in_workspace[mu.main] = (groups[w.sum], local)
+
+    for u in ctx.units:
+        mf = ctx.modfile(u)
+        if mf is None:
+            continue
+        needs = needed_sums(ctx, u)
+        if not needs:
+            continue
+        if u.kind == "work":
+            sum_paths, local = groups.get(u.sum, [u.sum]), set()
+        else:
+            sum_paths, local = in_workspace.get(u.main, ([u.sum], set()))
+        have: set[tuple[str, str]] = set()
+        any_file = False
+        for p in sum_paths:
+            sf = ctx.sumfile(_unit_of_sum(u, p))
+            if sf is None:
+                continue
+            any_file = True
+            have.update(ln.key for ln in sf.lines if _usable(ln))
+        for n in needs:
+            if n.key in have or n.required_path in local:
+                continue
+            what = "its go.mod" if n.gomod else "its content (the zip)"
+            absent = "" if any_file else f" ({Path(sum_paths[0]).name} does not exist)"
+            yield finding(
+                f"missing go.sum line `{n.line_text} h1:…` for {what}{absent}: {n.why}; "
+                "the go command refuses to build (missing go.sum entry)",
+                file=n.file, span=n.span, module=n.path, version=n.version, sum_line=n.line_text,
+            )
+
+
+def _unit_of_sum(u: Unit, p: Path) -> Unit:
+    from gozt_lint.context import Unit as U
+
+    if p.name == "go.work.sum":
+        return U("work", p.parent, p.parent / "go.work", p)
+    return U("mod", p.parent, p.parent / (p.name[:-4] + ".mod"), p)

@@ -1,0 +1,124 @@
+"""Which go.sum lines a module needs, from its go.mod alone.
+
+The go command adds (and under the default ``-mod=readonly`` demands) a
+``<path> <version>/go.mod`` line for every module whose go.mod it reads while
+building the module graph, and a ``<path> <version>`` line (the zip) for every
+module whose packages it loads. Without the graph, this file states what is
+certain from the main go.mod:
+
+- every requirement, after replacement, needs its ``/go.mod`` line; a
+  requirement replaced by a local directory needs none (nothing is downloaded);
+- a direct requirement (no ``// indirect``) of a module at ``go 1.17`` or later
+  also needs its zip line: since 1.17 go.mod lists exactly the modules that
+  provide packages, and a direct one provides packages to the main module.
+
+Requirements on versions the go.mod excludes are skipped (the go command
+moves to another version), as are toolchain pseudo-modules (``go``,
+``toolchain``), which never have go.sum lines. :func:`needed_sums` is the one
+place to teach about the real module graph later.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gozt_lint import gover
+from gozt_lint.finding import Span
+
+if TYPE_CHECKING:
+    from gozt_lint.context import Context, Unit
+    from gozt_lint.modfile import ModFile, Require
+
+# Since this go version go.mod lists every module that provides packages
+# (graph pruning; gover.ExplicitIndirectVersion in the go command).
+EXPLICIT_INDIRECT = "1.17"
+
+
+@dataclass(frozen=True)
+class Need:
+    path: str  # the module whose hash is needed (after replacement)
+    version: str
+    gomod: bool  # the "/go.mod" line (else the zip line)
+    file: str  # the go.mod that creates the need
+    span: Span  # its require line
+    required_path: str  # the requirement as written (differs when replaced)
+    required_version: str
+    why: str  # a short reason, for messages
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.path, self.version + "/go.mod" if self.gomod else self.version)
+
+    @property
+    def line_text(self) -> str:
+        return f"{self.path} {self.version}{'/go.mod' if self.gomod else ''}"
+
+
+def _needs_of(mf: ModFile, extra_replace: ModFile | None = None) -> list[Need]:
+    out: list[Need] = []
+    excluded = {(x.path, x.version) for x in mf.exclude}
+    go = mf.go.version if mf.go is not None else "1.16"
+    zip_rule = gover.compare(go, EXPLICIT_INDIRECT) >= 0
+    for r in mf.require:
+        if r.path in ("go", "toolchain") or (r.path, r.version) in excluded:
+            continue
+        target = _target(r, mf, extra_replace)
+        if target is None:
+            continue  # replaced by a directory
+        path, version = target
+        replaced = (path, version) != (r.path, r.version)
+        via = f" (the replacement of {r.path} {r.version})" if replaced else ""
+        out.append(Need(path, version, True, mf.path, r.span, r.path, r.version, f"its go.mod is read to build the module graph{via}"))
+        if zip_rule and not r.indirect:
+            out.append(Need(path, version, False, mf.path, r.span, r.path, r.version, f"a direct requirement of a go {go} module provides packages{via}"))
+    return out
+
+
+def _target(r: Require, mf: ModFile, extra: ModFile | None) -> tuple[str, str] | None:
+    # A go.work's replacements override the module's own.
+    rep = (extra.replacement(r.path, r.version) if extra is not None else None) or mf.replacement(r.path, r.version)
+    if rep is None:
+        return (r.path, r.version)
+    if rep.new_version is None:
+        return None
+    return (rep.new_path, rep.new_version)
+
+
+def needed_sums(ctx: Context, unit: Unit) -> list[Need]:
+    """The go.sum lines ``unit`` needs (a module: its own requirements; a workspace:
+    the requirements of every module it uses, with the go.work's replacements).
+    Empty when the go.mod/go.work is missing or has syntax errors."""
+    mf = ctx.modfile(unit)
+    if mf is None or not mf.syntax_ok:
+        return []
+    if unit.kind == "mod":
+        return _needs_of(mf)
+    out: list[Need] = []
+    mods = workspace_modules(ctx, unit)
+    local = {m.module.path for _, m in mods if m.module is not None}
+    for _, mod_mf in mods:
+        if mod_mf.syntax_ok:
+            out.extend(n for n in _needs_of(mod_mf, mf) if n.required_path not in local)
+    return out
+
+
+def workspace_modules(ctx: Context, unit: Unit) -> list[tuple[Unit, ModFile]]:
+    """The (unit, parsed go.mod) of each directory a go.work uses."""
+    from gozt_lint.context import unit_for
+
+    mf = ctx.modfile(unit)
+    if mf is None:
+        return []
+    out = []
+    for u in mf.use:
+        d = Path(os.path.normpath(unit.dir / u.dir))
+        mu = unit_for(d / "go.mod")
+        if mu is None:
+            continue
+        parsed = ctx.modfile(mu)
+        if parsed is not None:
+            out.append((mu, parsed))
+    return out
