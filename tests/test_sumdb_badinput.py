@@ -163,3 +163,36 @@ def test_family_runs_with_all_not_by_default(world: World) -> None:
 
 def test_gotool_escape_agrees(world: World) -> None:
     assert gotool.escape(UPPER) == "example.com/!upper/!mod"
+
+
+# -- other databases' cached state -------------------------------------------------------------
+
+
+def test_cached_state_of_another_trusted_database(world: World, sumdb_server_binary: Path) -> None:
+    from gozt_lint import engine
+    from gozt_lint.config import Config
+    from tests import sumdbtool
+
+    skey, vkey = sumdbtool.generate_key(sumdb_server_binary, "other.test")
+    other = sumdbtool.Server(sumdb_server_binary, world.proxy, world.root / "other", skey=skey, vkey=vkey).start()
+    try:
+        saved = world.gosum.read_bytes()
+        world.gosum.unlink()
+        world.go("mod", "tidy", server=other)
+        world.gosum.write_bytes(saved)
+    finally:
+        other.stop()
+    cache = world.env.gomodcache / "cache" / "download" / "sumdb" / "other.test"
+    lf = cache / "lookup" / "example.com" / "m@v1.0.0"
+    _writable(lf)
+    lf.write_bytes(lf.read_bytes().replace(b"h1:MyEV72q", b"h1:MyEV72Q"))
+
+    result = world.lint()
+    assert by_rule(result) == {}
+    assert any("other.test not verified: no key" in n for n in result.notes)
+
+    ctx = Context(cwd=world.app, environ=world.environ(), options=Options(select=["sumdb"]), config=Config(trusted_sumdbs=[vkey]))
+    found = by_rule(engine.run(ctx))
+    (f,) = found["sumdb-bad-signature"]
+    assert f.file == str(lf) and "cannot authenticate record data" in f.message
+    assert set(found) == {"sumdb-bad-signature"}

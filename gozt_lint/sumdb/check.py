@@ -201,6 +201,7 @@ def report(ctx: Context) -> Report:
     client.verify_cached_tiles()
     client.check_consistency()
     client.remember()
+    others = _other_databases(ctx, rep)
 
     # go.sum lines.
     by_file: dict[str, dict[tuple[str, str], list[SumLine]]] = {}
@@ -288,12 +289,72 @@ def report(ctx: Context) -> Report:
             file=os.path.join(gomodcache, "cache", "download"), count=n, modules=uncovered_unverified,
         ))
 
-    for p in client.problems:
-        rep.add(p.rule, finding(p.message, file=p.file, module=p.module, version=p.version, **p.data))
-    for text in client.notes:
-        ctx.note(text)
+    for c in [client, *others]:
+        for p in c.problems:
+            rep.add(p.rule, finding(p.message, file=p.file, module=p.module, version=p.version, **p.data))
+        for text in c.notes:
+            ctx.note(text)
     ctx.note(_summary(rep, client))
     return rep
+
+
+def _other_databases(ctx: Context, rep: Report) -> list[sc.Client]:
+    """The cached state of databases other than the configured one (a GOSUMDB used
+    before, say) is verified too when their key is known: sum.golang.org's built-in
+    key and ``policy.trusted-sumdbs``. Offline only; no go.sum line is compared."""
+    from gozt_lint.sumdb.remote import KNOWN_GOSUMDB
+
+    assert rep.db is not None
+    env = ctx.env
+    gomodcache = env.get("GOMODCACHE")
+    gopath = env.gopath_first
+    root = os.path.join(gomodcache, "cache", "download", "sumdb") if os.path.isabs(gomodcache) else None
+    if root is None or not os.path.isdir(root):
+        return []
+    keys: dict[str, Database] = {}
+    for value in [*KNOWN_GOSUMDB, *ctx.config.trusted_sumdbs]:
+        try:
+            db = parse_gosumdb(value)
+        except ConfigError:
+            continue
+        if db is not None and db.name != rep.db.name:
+            keys.setdefault(db.name, db)
+    names = _cached_db_names(root)
+    unknown = sorted(n for n in names if n != rep.db.name and n not in keys)
+    if unknown:
+        ctx.note(
+            f"sumdb: cached state of {', '.join(unknown)} not verified: no key for "
+            f"{'it' if len(unknown) == 1 else 'them'} (add to policy.trusted-sumdbs)"
+        )
+    out = []
+    cache = cache_root(ctx.environ)
+    for name in sorted(set(names) & set(keys)):
+        db = keys[name]
+        c = sc.Client(
+            db,
+            go_cache=os.path.join(root, name),
+            go_latest=os.path.join(gopath, "pkg", "sumdb", name, "latest") if os.path.isabs(gopath) else None,
+            own_dir=os.path.join(cache, "sumdb", name) if cache else None,
+            own_root=cache,
+        )
+        c.load_latest()
+        for key in c.cached_lookup_keys():
+            c.lookup(*key)
+        c.verify_cached_tiles()
+        c.check_consistency()
+        c.remember()
+        out.append(c)
+    return out
+
+
+def _cached_db_names(root: str) -> list[str]:
+    """Database names with a cache under ``root`` (a name may contain '/': host/path)."""
+    names = []
+    for dirpath, dirnames, _ in os.walk(root):
+        if "lookup" in dirnames or "tile" in dirnames:
+            names.append(dirpath[len(root) + 1 :].replace(os.sep, "/"))
+            dirnames[:] = []
+    return names
 
 
 def _unverified_message(lk: sc.Lookup, suffix: str, client: sc.Client) -> str:
