@@ -209,8 +209,8 @@ class Client:
         # (tree, tile) -> tile data, for tiles authenticated against that tree.
         self._authed: dict[tuple[Tree, Tile], bytes] = {}
         self._escaped: dict[str, str] = {}
-        self._lookup_names: set[str] = set()
-        self._own_lookups: bool | None = None  # "<esc path>@<esc version>" already looked up
+        self._lookup_names: set[str] = set()  # "<esc path>@<esc version>" already looked up
+        self._own_lookups: bool | None = None  # does our cache hold any lookup?
         self._lookups: dict[tuple[str, str], Lookup] = {}
         self._prefetched: dict[tuple[str, str], bytes | Exception] = {}
         self._tiles: dict[Tile, _TileData] = {}
@@ -270,9 +270,7 @@ class Client:
                         self.heads[tree] = got
                         if self._newest is None or tree.n > self._newest.tree.n:
                             self._newest = got
-                    elif got.note != msg:
-                        # The same tree signed again (a co-signature, say): still one head.
-                        pass
+                    # (The same tree in another note, co-signed say, is still one head.)
                 self._notes_seen[msg] = got
             if isinstance(got, Head):
                 if source not in got.sources:
@@ -356,6 +354,8 @@ class Client:
         err: Exception | None = None
         for t in (tile, tile.full) if tile.full != tile else (tile,):
             url_path = "/" + t.path()
+            if self._url(url_path) in self._rejected:
+                continue  # served once already and failed authentication
             try:
                 data = self.remote.get(url_path)
             except NotFound as e:
