@@ -157,12 +157,10 @@ def setup(ctx: Context) -> tuple[Report, sc.Client | None]:
 
 
 def report(ctx: Context) -> Report:
+    """Verify everything in scope against the configured database (see the module doc)."""
     rep, client = setup(ctx)
     if client is None or rep.db is None:
         return rep
-    db = rep.db
-    private = ",".join(ctx.config.private_modules)
-
     # What to verify: go.sum lines in scope, then cached module versions.
     sum_lines: list[tuple[str, SumLine]] = []
     for unit in ctx.units:
@@ -170,23 +168,17 @@ def report(ctx: Context) -> Report:
         if sf is None:
             continue
         for ln in sf.lines:
-            if ln.legacy_empty_gomod:
-                continue  # the go command drops these lines
-            sum_lines.append((sf.path, ln))
-    env = ctx.env
-    gomodcache = env.get("GOMODCACHE")
+            if not ln.legacy_empty_gomod:  # the go command drops these lines
+                sum_lines.append((sf.path, ln))
+    gomodcache = ctx.env.get("GOMODCACHE")
     entries = scan_download_cache(gomodcache) if os.path.isabs(gomodcache) and os.path.isdir(gomodcache) else []
     entries = [e for e in entries if e.path not in NOT_IN_SUMDB]
-
     for e in entries:
         client.known_escape(e.path, e.escaped)
     wanted: dict[tuple[str, str], None] = {}
-    for _, ln in sum_lines:
-        if uses_sumdb(ln.path, rep.nosumdb):
-            wanted[(ln.path, ln.version)] = None
-    for e in entries:
-        if uses_sumdb(e.path, rep.nosumdb):
-            wanted[(e.path, e.version)] = None
+    for key in [(ln.path, ln.version) for _, ln in sum_lines] + [(e.path, e.version) for e in entries]:
+        if uses_sumdb(key[0], rep.nosumdb):
+            wanted[key] = None
 
     client.load_latest()
     if client.remote is not None:
@@ -203,7 +195,26 @@ def report(ctx: Context) -> Report:
     client.remember()
     others = _other_databases(ctx, rep)
 
-    # go.sum lines.
+    covered = _check_lines(ctx, rep, client, sum_lines)
+    _check_cache(rep, client, entries, covered, gomodcache)
+    for c in [client, *others]:
+        for p in c.problems:
+            rep.add(p.rule, finding(p.message, file=p.file, module=p.module, version=p.version, **p.data))
+        for text in c.notes:
+            ctx.note(text)
+    ctx.note(_summary(rep, client))
+    return rep
+
+
+def _check_lines(ctx: Context, rep: Report, client: sc.Client, sum_lines: list[tuple[str, SumLine]]) -> set[tuple[str, str]]:
+    """Each go.sum line against its record; returns the module versions looked at."""
+    from gozt_lint.goenv import DEFAULT
+
+    assert rep.db is not None
+    db = rep.db
+    private = ",".join(ctx.config.private_modules)
+    s = ctx.env.setting("GONOSUMDB")
+    via = "GOPRIVATE" if s is None or s.source == DEFAULT else "GONOSUMDB"
     by_file: dict[str, dict[tuple[str, str], list[SumLine]]] = {}
     for file, ln in sum_lines:
         by_file.setdefault(file, {}).setdefault(ln.key, []).append(ln)
@@ -211,45 +222,43 @@ def report(ctx: Context) -> Report:
     for file, ln in sum_lines:
         mv = f"{ln.path}@{ln.version}"
         suffix = "/go.mod" if ln.gomod else ""
+        where = {"file": file, "span": ln.span, "module": ln.path, "version": ln.version}
         if not uses_sumdb(ln.path, rep.nosumdb):
             rep.lines_excluded += 1
             if private and match_patterns(private, ln.path):
-                continue
+                continue  # declared private in the policy: expected, counted in the summary
             pattern = matching_pattern(rep.nosumdb, ln.path)
-            via = "GONOSUMDB" if env.get("GONOSUMDB") != env.get("GOPRIVATE") else "GOPRIVATE"
-            rep.add(
-                EXCLUDED,
-                finding(
-                    f"{mv}{suffix} not checked against {db.name}: {via} pattern {pattern!r} covers it",
-                    file=file, span=ln.span, module=ln.path, version=ln.version, pattern=pattern,
-                ),
-            )
+            rep.add(EXCLUDED, finding(f"{mv}{suffix} not checked against {db.name}: {via} pattern {pattern!r} covers it",
+                                      pattern=pattern, **where))
             continue
         covered.add((ln.path, ln.version))
         lk = client.lookup(ln.path, ln.version)
         if lk.status != sc.VERIFIED:
             rep.lines_unverified += 1
-            rep.add(UNVERIFIED, finding(_unverified_message(lk, suffix, client), file=file, span=ln.span,
-                                        module=ln.path, version=ln.version, status=lk.status))
+            rep.add(UNVERIFIED, finding(_unverified_message(lk, suffix, client), status=lk.status, **where))
             continue
         recorded = lk.hashes(ln.gomod)
         if ln.hash in recorded:
             rep.lines_verified += 1
             continue
-        data: dict[str, Any] = {"expected": recorded, "record_id": lk.record_id,
-                                "tree_size": lk.head.tree.n if lk.head else None}
-        siblings = by_file[file][ln.key]
-        if any(s.hash in recorded for s in siblings if s is not ln):
+        tree = lk.head.tree.n if lk.head else None
+        data: dict[str, Any] = {"expected": recorded, "record_id": lk.record_id, "tree_size": tree}
+        if any(o.hash in recorded for o in by_file[file][ln.key] if o is not ln):
+            # The database decides between conflicting lines: this one goes.
             data["fix"] = {"kind": "remove-line", "file": file, "line": ln.line}
         if recorded:
             msg = (f"{mv}{suffix}: go.sum has {ln.hash} but {db.name} recorded {', '.join(recorded)} "
-                   f"(record #{lk.record_id}, tree {lk.head.tree.n if lk.head else '?'})")
+                   f"(record #{lk.record_id}, tree {tree})")
         else:
             msg = f"{mv}{suffix}: the {db.name} record (#{lk.record_id}) has no {'go.mod ' if ln.gomod else ''}hash for it"
-        rep.add(MISMATCH, finding(msg, file=file, span=ln.span, module=ln.path,
-                                  version=ln.version, **data))
+        rep.add(MISMATCH, finding(msg, **where, **data))
+    return covered
 
-    # Cached module versions.
+
+def _check_cache(rep: Report, client: sc.Client, entries: list[CacheEntry], covered: set[tuple[str, str]], gomodcache: str) -> None:
+    """Each cached ``.ziphash`` and ``.mod`` against its record."""
+    assert rep.db is not None
+    db = rep.db
     uncovered_unverified: list[str] = []
     for e in entries:
         if not uses_sumdb(e.path, rep.nosumdb):
@@ -264,9 +273,9 @@ def report(ctx: Context) -> Report:
         for file, gomod in ((e.ziphash, False), (e.mod, True)):
             if file is None:
                 continue
-            raw = _read_cache_file(file, 1024 if not gomod else 16 << 20)
+            raw = _read_cache_file(file, 16 << 20 if gomod else 1024)
             if raw is None:
-                continue
+                continue  # unreadable or oversized: the modcache family's business
             have = hash_gomod(raw) if gomod else raw.decode("utf-8", "replace").strip()
             recorded = lk.hashes(gomod)
             if have in recorded:
@@ -280,6 +289,7 @@ def report(ctx: Context) -> Report:
             ))
         rep.cache_verified += 1
     if uncovered_unverified:
+        # One finding, not one per cached module: the cache is shared by every project.
         n = len(uncovered_unverified)
         sample = ", ".join(uncovered_unverified[:3]) + (", …" if n > 3 else "")
         hint = "" if client.remote else "; run with --online to verify"
@@ -288,14 +298,6 @@ def report(ctx: Context) -> Report:
             f"no verifiable {db.name} record ({sample}){hint}",
             file=os.path.join(gomodcache, "cache", "download"), count=n, modules=uncovered_unverified,
         ))
-
-    for c in [client, *others]:
-        for p in c.problems:
-            rep.add(p.rule, finding(p.message, file=p.file, module=p.module, version=p.version, **p.data))
-        for text in c.notes:
-            ctx.note(text)
-    ctx.note(_summary(rep, client))
-    return rep
 
 
 def _other_databases(ctx: Context, rep: Report) -> list[sc.Client]:
