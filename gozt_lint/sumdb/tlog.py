@@ -87,13 +87,10 @@ def maxpow2(n: int) -> tuple[int, int]:
 
 
 def stored_hash_index(level: int, n: int) -> int:
-    for _ in range(level):
-        n = 2 * n + 1
-    i = 0
-    while n > 0:
-        i += n
-        n >>= 1
-    return i + level
+    """Where node (level, n) is stored: walk down to level 0 (n = 2n+1, ``level``
+    times), then n + n/2 + n/4 + ... (which is 2n - popcount(n)), plus the level."""
+    n = ((n + 1) << level) - 1
+    return 2 * n - bin(n).count("1") + level
 
 
 def _trailing_zeros(x: int) -> int:
