@@ -146,3 +146,22 @@ def test_lying_server(world: World, sumdb_server_binary: Path, mode: str, gist: 
     # Nothing unverified was kept.
     assert not (world.own / "lookup").exists()
     assert not (world.own / "tile").exists() or mode != "badtile"
+
+
+def test_online_through_a_file_proxy_that_mirrors_the_database(world: World) -> None:
+    import urllib.request
+
+    s = world.server
+    mirror = world.root / "mirror"
+    base = mirror / "sumdb" / sumdbtool.TEST_NAME
+    for path in ("/latest", "/lookup/example.com/m@v1.0.0", "/lookup/example.com/!upper/!mod@v1.0.0-!r!c1", "/tile/8/0/000.p/2"):
+        with urllib.request.urlopen(s.url + path, timeout=30) as r:
+            dst = base / path.lstrip("/")
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_bytes(r.read())
+    (base / "supported").write_text("")
+    before = len(s.requests())
+    result = world.lint(online=True, GOSUMDB=s.vkey, GOPROXY=f"{gotool.proxy_url(mirror)},direct")
+    assert by_rule(result) == {}
+    assert len(s.requests()) == before
+    assert (world.own / "lookup" / "example.com" / "m@v1.0.0").is_file()
