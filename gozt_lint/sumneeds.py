@@ -95,13 +95,32 @@ def needed_sums(ctx: Context, unit: Unit) -> list[Need]:
     if mf is None or not mf.syntax_ok:
         return []
     if unit.kind == "mod":
-        return _needs_of(mf)
+        return _with_graph(ctx, unit, mf, _needs_of(mf))
     out: list[Need] = []
     mods = workspace_modules(ctx, unit)
     local = {m.module.path for _, m in mods if m.module is not None}
     for _, mod_mf in mods:
         if mod_mf.syntax_ok:
             out.extend(n for n in _needs_of(mod_mf, mf) if n.required_path not in local)
+    return out
+
+
+def _with_graph(ctx: Context, unit: Unit, mf: ModFile, needs: list[Need]) -> list[Need]:
+    """With the module graph loaded in this run (deep runs; see gozt_lint.graph), the
+    /go.mod needs are exactly the lines the go command needed to load it: go.mod
+    files it read beyond the direct requirements (unpruned dependencies) are added."""
+    from gozt_lint import graph
+
+    exact = graph.needed_gomod(ctx, unit)
+    if exact is None:
+        return needs
+    out = [n for n in needs if not n.gomod or n.key in exact]
+    known = {n.key for n in out}
+    anchor = mf.module.span if mf.module is not None else Span(1, 1, 1, 1)
+    for path, key in sorted(exact - known):
+        version = key[: -len("/go.mod")]
+        why = "the go command reads its go.mod to load the module graph (found offline with `go list -m all`)"
+        out.append(Need(path, version, True, mf.path, anchor, path, version, why))
     return out
 
 

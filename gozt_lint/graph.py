@@ -1,0 +1,248 @@
+"""The module graph as the go command computes it, from the module cache only.
+
+For a go.mod, the go command runs against a private copy of the go.mod
+(``-modfile``) with an empty go.sum, ``-mod=mod`` and ``GOPROXY=off``:
+
+1. ``go mod graph`` fails when the cache lacks a go.mod the graph needs (nothing
+   is downloaded); we then fall back to go.mod-only analysis and say so;
+2. ``go list -m -e -json all`` gives the build list (path, version, replacement,
+   indirect), and the go.sum the go command writes beside the copy holds exactly
+   the ``/go.mod`` lines it needed to load that graph: what the real go.sum must
+   contain for ``go list -m all`` (and every build) to succeed.
+
+The user's go.mod, go.sum and cache are never written: the copy lives in a
+temporary directory, and with everything cached (step 1 checked it) the go
+command has nothing to fetch. For a go.work, the graph is listed in place
+(``-modfile`` does not exist in workspace mode) and no needs are derived.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gozt_lint.context import Context, Unit
+
+GRAPH_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class Module:
+    path: str
+    version: str  # "" for main modules
+    main: bool = False
+    indirect: bool = False
+    replace_path: str | None = None
+    replace_version: str | None = None  # None with replace_path set: a directory replacement
+    go_version: str | None = None
+
+    @property
+    def replaced_by_dir(self) -> bool:
+        return self.replace_path is not None and not self.replace_version
+
+    @property
+    def effective(self) -> tuple[str, str] | None:
+        """The module version whose files are built (the replacement if any); None for
+        main modules and directory replacements."""
+        if self.main or self.replaced_by_dir:
+            return None
+        if self.replace_path is not None and self.replace_version:
+            return (self.replace_path, self.replace_version)
+        return (self.path, self.version)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "version": self.version, "indirect": self.indirect}
+        if self.main:
+            out["main"] = True
+        out["replace"] = (
+            None if self.replace_path is None else {"path": self.replace_path, "version": self.replace_version or ""}
+        )
+        return out
+
+
+@dataclass
+class Graph:
+    unit_main: str
+    modules: list[Module]
+    # (path, "version/go.mod") keys of the go.sum lines the go command needed to load
+    # the graph; None in workspace mode.
+    needed_gomod: set[tuple[str, str]] | None = None
+    gomod_updated: bool = False  # the go command wanted to change the go.mod (not tidy)
+
+    def module(self, path: str) -> Module | None:
+        for m in self.modules:
+            if m.path == path:
+                return m
+        return None
+
+
+def offline_env(ctx: Context) -> dict[str, str]:
+    """Settings that keep the go command off the network and on the user's cache."""
+    env = ctx.env
+    out = {
+        "GOPROXY": "off",
+        "GOSUMDB": "off",
+        "GONOPROXY": "",
+        "GONOSUMDB": "",
+        "GOPRIVATE": "",
+        "GOINSECURE": "",
+        "GOVCS": "*:off",
+    }
+    # run_go sets GOENV=off, so what the user's go env file says must be passed on.
+    for name in ("GOPATH", "GOMODCACHE"):
+        if env.get(name):
+            out[name] = env.get(name)
+    return out
+
+
+def parse_json_stream(text: str) -> list[dict[str, Any]]:
+    dec = json.JSONDecoder()
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n:
+            break
+        obj, i = dec.raw_decode(text, i)
+        if isinstance(obj, dict):
+            out.append(obj)
+    return out
+
+
+def _modules(objs: list[dict[str, Any]]) -> list[Module]:
+    mods = []
+    for o in objs:
+        rep = o.get("Replace") or None
+        mods.append(
+            Module(
+                path=str(o.get("Path", "")),
+                version=str(o.get("Version", "") or ""),
+                main=bool(o.get("Main", False)),
+                indirect=bool(o.get("Indirect", False)),
+                replace_path=str(rep.get("Path")) if rep else None,
+                replace_version=(str(rep.get("Version") or "") or None) if rep else None,
+                go_version=o.get("GoVersion"),
+            )
+        )
+    return mods
+
+
+def _first_line(text: str) -> str:
+    """The go command's message on one line (it wraps "X requires\n\tY: why")."""
+    joined = " ".join(ln.strip() for ln in text.strip().splitlines() if ln.strip())
+    return joined[:300] if joined else "no output"
+
+
+def load(ctx: Context, unit: Unit) -> Graph | None:
+    """The graph of ``unit``, or None (with a note) when it cannot be computed offline."""
+    from gozt_lint import goenv
+    from gozt_lint.sumfile import parse_gosum
+
+    go = ctx.env.go_binary
+    where = unit.main
+    if go is None:
+        ctx.note("graph: no go binary; module graph not loaded, go.mod-only analysis used")
+        return None
+    if not unit.main.is_file():
+        return None
+    extra = offline_env(ctx)
+
+    def fallback(why: str) -> None:
+        ctx.note(f"graph: {where}: {why}; go.mod-only analysis used")
+
+    try:
+        if unit.kind == "work":
+            extra.update(GOWORK=str(unit.main), GOFLAGS="-mod=readonly")
+            p = goenv.run_go(go, ["mod", "graph"], ctx.environ, cwd=str(unit.dir), extra_env=extra, timeout=GRAPH_TIMEOUT)
+            if p.returncode != 0:
+                fallback(f"the module cache lacks what the graph needs ({_first_line(p.stderr)})")
+                return None
+            p = goenv.run_go(go, ["list", "-m", "-e", "-json", "all"], ctx.environ, cwd=str(unit.dir), extra_env=extra, timeout=GRAPH_TIMEOUT)
+            if p.returncode != 0:
+                fallback(f"`go list -m all` failed ({_first_line(p.stderr)})")
+                return None
+            return Graph(str(unit.main), _modules(parse_json_stream(p.stdout)))
+
+        with tempfile.TemporaryDirectory(prefix="gozt-lint-graph-") as tmp:
+            alt_mod = os.path.join(tmp, "go.mod")
+            alt_sum = os.path.join(tmp, "go.sum")
+            data = ctx.read(unit.main)
+            if data is None:
+                return None
+            with open(alt_mod, "wb") as f:
+                f.write(data)
+            open(alt_sum, "wb").close()
+            extra["GOFLAGS"] = f"-mod=mod -modfile={alt_mod}"
+            p = goenv.run_go(go, ["mod", "graph"], ctx.environ, cwd=str(unit.dir), extra_env=extra, timeout=GRAPH_TIMEOUT)
+            if p.returncode != 0:
+                fallback(f"the module cache lacks what the graph needs ({_first_line(p.stderr)})")
+                return None
+            open(alt_sum, "wb").close()  # `go mod graph` may have recorded some; start clean
+            p = goenv.run_go(go, ["list", "-m", "-e", "-json", "all"], ctx.environ, cwd=str(unit.dir), extra_env=extra, timeout=GRAPH_TIMEOUT)
+            if p.returncode != 0:
+                fallback(f"`go list -m all` failed ({_first_line(p.stderr)})")
+                return None
+            mods = _modules(parse_json_stream(p.stdout))
+            with open(alt_sum, "rb") as f:
+                sums = parse_gosum(alt_sum, f.read())
+            with open(alt_mod, "rb") as f:
+                updated = f.read() != data
+            needed = {ln.key for ln in sums.lines if ln.gomod}
+            if updated:
+                ctx.note(f"graph: {where} is not tidy (the go command would change it); the graph is the one it would compute")
+            return Graph(str(unit.main), mods, needed, updated)
+    except subprocess.TimeoutExpired:
+        fallback(f"the go command did not finish in {GRAPH_TIMEOUT:.0f}s")
+    except (OSError, ValueError) as e:
+        fallback(f"cannot run the go command: {e}")
+    return None
+
+
+_lock = threading.Lock()
+
+
+def _store(ctx: Context) -> dict[str, Graph | None]:
+    return {}
+
+
+def get(ctx: Context, unit: Unit) -> Graph | None:
+    """The graph of ``unit``, computed once per run."""
+    store = ctx.once(_store)
+    key = str(unit.main)
+    with _lock:
+        if key in store:
+            return store[key]
+    g = load(ctx, unit)
+    with _lock:
+        return store.setdefault(key, g)
+
+
+def available(ctx: Context, unit: Unit) -> Graph | None:
+    """The graph when this run may afford the go command (``--all``, ``--snapshot``,
+    or a deep family selected); otherwise None, without running anything."""
+    from gozt_lint.rules import FAMILIES
+
+    opts = ctx.options
+    deep = opts.all or bool(opts.snapshot) or any(
+        part.strip() in FAMILIES and FAMILIES[part.strip()].deep for item in opts.select for part in item.split(",")
+    )
+    if not deep:
+        return None
+    return get(ctx, unit)
+
+
+
+def needed_gomod(ctx: Context, unit: Unit) -> set[tuple[str, str]] | None:
+    """The exact ``(path, "version/go.mod")`` keys the go command needs in ``unit``'s
+    go.sum to load its module graph, when this run loads graphs (see :func:`available`)."""
+    if unit.kind != "mod":
+        return None
+    g = available(ctx, unit)
+    return g.needed_gomod if g is not None else None
