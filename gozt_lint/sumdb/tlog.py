@@ -469,7 +469,8 @@ def tile_for_index(h: int, index: int) -> tuple[Tile, int, int]:
 
 
 _TILE_HASH_MEMO: dict[bytes, bytes] = {}
-_TILE_HASH_MEMO_MAX = 1 << 16
+_TILE_HASH_MEMO_BYTES = [0]
+_TILE_HASH_MEMO_MAX = 32 << 20  # bytes of keys kept; the memo is dropped beyond that
 
 
 def tile_hash(data: bytes) -> bytes:
@@ -487,9 +488,11 @@ def tile_hash(data: bytes) -> bytes:
     sha = _sha256
     while len(level) > 1:
         level = [sha(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)]
-    if len(_TILE_HASH_MEMO) >= _TILE_HASH_MEMO_MAX:
+    if _TILE_HASH_MEMO_BYTES[0] + len(data) > _TILE_HASH_MEMO_MAX:
         _TILE_HASH_MEMO.clear()
+        _TILE_HASH_MEMO_BYTES[0] = 0
     _TILE_HASH_MEMO[data] = level[0]
+    _TILE_HASH_MEMO_BYTES[0] += len(data)
     return level[0]
 
 
