@@ -403,3 +403,32 @@ def test_gosumdb_off_checks_nothing(world: World) -> None:
     result = world.lint(GOSUMDB="off")
     assert by_rule(result) == {}
     assert any("GOSUMDB=off" in n for n in result.notes)
+
+
+def test_remembered_head_moves_forward_only_when_proven(world: World, sumdb_server_binary: Path) -> None:
+    assert by_rule(world.lint()) == {}
+    assert b"\n2\n" in (world.own / "latest").read_bytes()
+    # The same database (same records, same key) grows by one record as the go command adds a module.
+    grown = sumdbtool.Server(
+        sumdb_server_binary, world.proxy, world.root / "grown", preload=[f"{M}@v1.0.0", f"{UPPER}@v1.0.0-RC1"]
+    ).start()
+    try:
+        world.go("get", f"{THIRD}@v1.0.0", server=grown)
+    finally:
+        grown.stop()
+    assert b"\n3\n" in world.latest.read_bytes()
+    result = world.lint(server=grown)
+    assert by_rule(result) == {}
+    assert (world.own / "latest").read_bytes() == world.latest.read_bytes()
+    # Without the tiles that prove the step (neither the go command's nor the copy we
+    # kept of those that make the root), what we remember stays put.
+    gotool.make_writable(world.go_sumdb)
+    for t in [*(world.go_sumdb / "tile").rglob("*"), *(world.own / "tile").rglob("*")]:
+        if t.is_file() and t.name == "3":
+            t.unlink()
+    saved = world.own / "latest"
+    two = next(p for p in world.go_sumdb.joinpath("lookup").rglob("*") if p.is_file() and b"\n2\n" in p.read_bytes())
+    saved.write_bytes(two.read_bytes().split(b"\n\n", 1)[1])
+    result = world.lint(server=grown)
+    assert (world.own / "latest").read_bytes() == two.read_bytes().split(b"\n\n", 1)[1]
+    assert any("could not prove tree 3 extends the remembered tree 2" in n for n in result.notes), result.notes
