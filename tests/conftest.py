@@ -26,3 +26,11 @@ def goenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[gotool.Go
         monkeypatch.setenv(k, v)
     yield env
     env.cleanup()
+
+
+@pytest.fixture(scope="session")
+def sumdb_server_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A checksum-database server built from the toolchain's own x/mod (see tests/sumdbtool.py)."""
+    from tests import sumdbtool
+
+    return sumdbtool.build_server(tmp_path_factory.mktemp("sumdb-server"))

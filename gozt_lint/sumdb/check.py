@@ -1,0 +1,414 @@
+"""One checksum-database pass over a run: every go.sum / go.work.sum line in scope
+and every cached module version (``.ziphash`` and ``.mod``), verified against the
+database's records, plus every cached lookup and tile and every signed tree head
+the go command or gozt-lint kept. Computed once per run (``ctx.once(report)``);
+the sumdb rules only pick their findings out of the :class:`Report`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gozt_lint.dirhash import hash_gomod
+from gozt_lint.finding import Finding, finding
+from gozt_lint.module import match_patterns, matching_pattern, unescape_path, unescape_version
+from gozt_lint.sumdb import client as sc
+from gozt_lint.sumdb.remote import ConfigError, Database, Remote, cache_root, parse_gosumdb
+
+if TYPE_CHECKING:
+    from gozt_lint.context import Context
+    from gozt_lint.sumfile import SumLine
+
+MISMATCH = "sumdb-mismatch"
+UNVERIFIED = "sumdb-unverified"
+EXCLUDED = "sumdb-excluded"
+
+# Modules the go command never looks up: FIPS snapshots come from GOROOT/lib/fips140.
+NOT_IN_SUMDB = ("golang.org/fips140",)
+TOOLCHAIN = "golang.org/toolchain"
+
+
+@dataclass
+class CacheEntry:
+    path: str
+    escaped: str  # the directory name it was found under
+    version: str
+    ziphash: str | None  # file path
+    mod: str | None  # file path
+
+
+@dataclass
+class Report:
+    db: Database | None = None
+    client: sc.Client | None = None
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    nosumdb: str = ""
+    lines_verified: int = 0
+    lines_excluded: int = 0
+    lines_unverified: int = 0
+    cache_verified: int = 0
+    cache_excluded: int = 0
+    cache_unverified: int = 0
+
+    def add(self, rule: str, f: Finding) -> None:
+        self.findings.setdefault(rule, []).append(f)
+
+    def of(self, rule: str) -> list[Finding]:
+        return self.findings.get(rule, [])
+
+
+def uses_sumdb(path: str, nosumdb: str) -> bool:
+    """modfetch.useSumDB (GOSUMDB is not off): toolchains always; others unless GONOSUMDB matches."""
+    return path == TOOLCHAIN or not match_patterns(nosumdb, path)
+
+
+def scan_download_cache(gomodcache: str) -> list[CacheEntry]:
+    """Every ``cache/download/<esc path>/@v/<esc v>.{ziphash,mod}`` pair. Symbolic
+    links are never followed (a loop or a link out of the cache is not entered)."""
+    top = os.path.join(gomodcache, "cache", "download")
+    out: list[CacheEntry] = []
+    stack = [top]
+    while stack:
+        d = stack.pop()
+        try:
+            with os.scandir(d) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for ent in entries:
+            try:
+                if not ent.is_dir(follow_symlinks=False):
+                    continue
+            except OSError:
+                continue
+            if d == top and ent.name == "sumdb":
+                continue
+            if ent.name == "@v":
+                out.extend(_versions(top, d, ent.path))
+            else:
+                stack.append(ent.path)
+    out.sort(key=lambda e: (e.path, e.version))
+    return out
+
+
+def _versions(top: str, moddir: str, vdir: str) -> list[CacheEntry]:
+    rel = moddir[len(top) + 1 :].replace(os.sep, "/")
+    try:
+        path = unescape_path(rel)
+        names = os.listdir(vdir)
+    except (ValueError, OSError):
+        return []
+    versions: dict[str, CacheEntry] = {}
+    for fn in names:
+        for ext in (".ziphash", ".mod"):
+            if fn.endswith(ext):
+                try:
+                    v = unescape_version(fn[: -len(ext)])
+                except ValueError:
+                    break
+                e = versions.setdefault(v, CacheEntry(path, rel, v, None, None))
+                if ext == ".ziphash":
+                    e.ziphash = os.path.join(vdir, fn)
+                else:
+                    e.mod = os.path.join(vdir, fn)
+    return list(versions.values())
+
+
+def _read_cache_file(path: str, limit: int) -> bytes | None:
+    data = sc.read_regular(path, limit + 1)
+    return data if data is not None and len(data) <= limit else None
+
+
+def setup(ctx: Context) -> tuple[Report, sc.Client | None]:
+    """The configured database and a client for it (None when checks can't run)."""
+    rep = Report()
+    env = ctx.env
+    gosumdb = env.get("GOSUMDB")
+    if gosumdb == "off":
+        ctx.note("sumdb: GOSUMDB=off, so nothing is checked against a checksum database (see sumdb-disabled)")
+        return rep, None
+    try:
+        db = parse_gosumdb(gosumdb)
+    except ConfigError as e:
+        ctx.note(f"sumdb: {e}; the go command refuses this GOSUMDB, so nothing is checked against a checksum database")
+        return rep, None
+    assert db is not None
+    rep.db = db
+    rep.nosumdb = env.get("GONOSUMDB")
+    gomodcache = env.get("GOMODCACHE")
+    go_cache = os.path.join(gomodcache, "cache", "download", "sumdb", db.name) if os.path.isabs(gomodcache) else None
+    gopath = env.gopath_first
+    go_latest = os.path.join(gopath, "pkg", "sumdb", db.name, "latest") if os.path.isabs(gopath) else None
+    root = cache_root(ctx.environ)
+    own_dir = os.path.join(root, "sumdb", db.name) if root else None
+    remote = None
+    if ctx.options.online:
+        from gozt_lint import __version__
+
+        remote = Remote(db, env.get("GOPROXY"), user_agent=f"gozt-lint/{__version__}")
+    workers = min(8, ctx.options.jobs or 8)
+    client = sc.Client(
+        db, go_cache=go_cache, go_latest=go_latest, own_dir=own_dir, own_root=root, remote=remote, workers=workers
+    )
+    rep.client = client
+    return rep, client
+
+
+def report(ctx: Context) -> Report:
+    """Verify everything in scope against the configured database (see the module doc)."""
+    rep, client = setup(ctx)
+    if client is None or rep.db is None:
+        return rep
+    # What to verify: go.sum lines in scope, then cached module versions.
+    sum_lines: list[tuple[str, SumLine]] = []
+    for unit in ctx.units:
+        sf = ctx.sumfile(unit)
+        if sf is None:
+            continue
+        for ln in sf.lines:
+            if not ln.legacy_empty_gomod:  # the go command drops these lines
+                sum_lines.append((sf.path, ln))
+    gomodcache = ctx.env.get("GOMODCACHE")
+    entries = scan_download_cache(gomodcache) if os.path.isabs(gomodcache) and os.path.isdir(gomodcache) else []
+    entries = [e for e in entries if e.path not in NOT_IN_SUMDB]
+    for e in entries:
+        client.known_escape(e.path, e.escaped)
+    wanted: dict[tuple[str, str], None] = {}
+    for key in [(ln.path, ln.version) for _, ln in sum_lines] + [(e.path, e.version) for e in entries]:
+        if uses_sumdb(key[0], rep.nosumdb):
+            wanted[key] = None
+
+    client.load_latest()
+    if client.remote is not None:
+        client.fetch_latest()
+        client.prefetch(wanted)
+    for key in wanted:
+        client.lookup(*key)
+    # Every other cached lookup is re-verified too: a poisoned record waits for the
+    # day someone adds that module.
+    for key in client.cached_lookup_keys():
+        client.lookup(*key)
+    client.verify_cached_tiles()
+    client.check_consistency()
+    client.remember()
+    others = _other_databases(ctx, rep)
+
+    covered = _check_lines(ctx, rep, client, sum_lines)
+    _check_cache(rep, client, entries, covered, gomodcache)
+    for c in [client, *others]:
+        for p in c.problems:
+            rep.add(p.rule, finding(p.message, file=p.file, module=p.module, version=p.version, **p.data))
+        for text in c.notes:
+            ctx.note(text)
+    ctx.note(_summary(rep, client))
+    return rep
+
+
+def _check_lines(ctx: Context, rep: Report, client: sc.Client, sum_lines: list[tuple[str, SumLine]]) -> set[tuple[str, str]]:
+    """Each go.sum line against its record; returns the module versions looked at."""
+    from gozt_lint.goenv import DEFAULT
+
+    assert rep.db is not None
+    db = rep.db
+    private = ",".join(ctx.config.private_modules)
+    s = ctx.env.setting("GONOSUMDB")
+    via = "GOPRIVATE" if s is None or s.source == DEFAULT else "GONOSUMDB"
+    by_file: dict[str, dict[tuple[str, str], list[SumLine]]] = {}
+    for file, ln in sum_lines:
+        by_file.setdefault(file, {}).setdefault(ln.key, []).append(ln)
+    covered: set[tuple[str, str]] = set()
+    for file, ln in sum_lines:
+        mv = f"{ln.path}@{ln.version}"
+        suffix = "/go.mod" if ln.gomod else ""
+        where = {"file": file, "span": ln.span, "module": ln.path, "version": ln.version}
+        if not uses_sumdb(ln.path, rep.nosumdb):
+            rep.lines_excluded += 1
+            if private and match_patterns(private, ln.path):
+                continue  # declared private in the policy: expected, counted in the summary
+            pattern = matching_pattern(rep.nosumdb, ln.path)
+            rep.add(EXCLUDED, finding(f"{mv}{suffix} not checked against {db.name}: {via} pattern {pattern!r} covers it",
+                                      pattern=pattern, **where))
+            continue
+        covered.add((ln.path, ln.version))
+        lk = client.lookup(ln.path, ln.version)
+        if lk.status != sc.VERIFIED:
+            rep.lines_unverified += 1
+            rep.add(UNVERIFIED, finding(_unverified_message(lk, suffix, client), status=lk.status, **where))
+            continue
+        recorded = lk.hashes(ln.gomod)
+        if ln.hash in recorded:
+            rep.lines_verified += 1
+            continue
+        tree = lk.head.tree.n if lk.head else None
+        data: dict[str, Any] = {"expected": recorded, "record_id": lk.record_id, "tree_size": tree}
+        if any(o.hash in recorded for o in by_file[file][ln.key] if o is not ln):
+            # The database decides between conflicting lines: this one goes.
+            data["fix"] = {"kind": "remove-line", "file": file, "line": ln.line}
+        if recorded:
+            msg = (f"{mv}{suffix}: go.sum has {ln.hash} but {db.name} recorded {', '.join(recorded)} "
+                   f"(record #{lk.record_id}, tree {tree})")
+        else:
+            msg = f"{mv}{suffix}: the {db.name} record (#{lk.record_id}) has no {'go.mod ' if ln.gomod else ''}hash for it"
+        rep.add(MISMATCH, finding(msg, **where, **data))
+    return covered
+
+
+def _check_cache(rep: Report, client: sc.Client, entries: list[CacheEntry], covered: set[tuple[str, str]], gomodcache: str) -> None:
+    """Each cached ``.ziphash`` and ``.mod`` against its record."""
+    assert rep.db is not None
+    db = rep.db
+    uncovered_unverified: list[str] = []
+    for e in entries:
+        if not uses_sumdb(e.path, rep.nosumdb):
+            rep.cache_excluded += 1
+            continue
+        lk = client.lookup(e.path, e.version)
+        if lk.status != sc.VERIFIED:
+            rep.cache_unverified += 1
+            if (e.path, e.version) not in covered:
+                uncovered_unverified.append(f"{e.path}@{e.version}")
+            continue
+        for file, gomod in ((e.ziphash, False), (e.mod, True)):
+            if file is None:
+                continue
+            raw = _read_cache_file(file, 16 << 20 if gomod else 1024)
+            if raw is None:
+                continue  # unreadable or oversized: the modcache family's business
+            have = hash_gomod(raw) if gomod else raw.decode("utf-8", "replace").strip()
+            recorded = lk.hashes(gomod)
+            if have in recorded:
+                continue
+            what = "go.mod" if gomod else "zip hash (.ziphash)"
+            rep.add(MISMATCH, finding(
+                f"cached {what} of {e.path}@{e.version} is {have[:60]} but {db.name} recorded "
+                f"{', '.join(recorded) or 'nothing'} (record #{lk.record_id})",
+                file=file, module=e.path, version=e.version, expected=recorded,
+                fix={"kind": "quarantine", "module": e.path, "version": e.version},
+            ))
+        rep.cache_verified += 1
+    if uncovered_unverified:
+        # One finding, not one per cached module: the cache is shared by every project.
+        n = len(uncovered_unverified)
+        sample = ", ".join(uncovered_unverified[:3]) + (", …" if n > 3 else "")
+        hint = "" if client.remote else "; run with --online to verify"
+        rep.add(UNVERIFIED, finding(
+            f"{n} cached module version{'s' if n != 1 else ''} not in any go.sum here ha{'ve' if n != 1 else 's'} "
+            f"no verifiable {db.name} record ({sample}){hint}",
+            file=os.path.join(gomodcache, "cache", "download"), count=n, modules=uncovered_unverified,
+        ))
+
+
+def _other_databases(ctx: Context, rep: Report) -> list[sc.Client]:
+    """The cached state of databases other than the configured one (a GOSUMDB used
+    before, say) is verified too when their key is known: sum.golang.org's built-in
+    key and ``policy.trusted-sumdbs``. Offline only; no go.sum line is compared."""
+    from gozt_lint.sumdb.remote import KNOWN_GOSUMDB
+
+    assert rep.db is not None
+    env = ctx.env
+    gomodcache = env.get("GOMODCACHE")
+    gopath = env.gopath_first
+    root = os.path.join(gomodcache, "cache", "download", "sumdb") if os.path.isabs(gomodcache) else None
+    if root is None or not os.path.isdir(root):
+        return []
+    keys: dict[str, Database] = {}
+    for value in [*KNOWN_GOSUMDB, *ctx.config.trusted_sumdbs]:
+        try:
+            db = parse_gosumdb(value)
+        except ConfigError:
+            continue
+        if db is not None and db.name != rep.db.name:
+            keys.setdefault(db.name, db)
+    names = _cached_db_names(root)
+    unknown = sorted(n for n in names if n != rep.db.name and n not in keys)
+    if unknown:
+        ctx.note(
+            f"sumdb: cached state of {', '.join(unknown)} not verified: no key for "
+            f"{'it' if len(unknown) == 1 else 'them'} (add to policy.trusted-sumdbs)"
+        )
+    out = []
+    cache = cache_root(ctx.environ)
+    for name in sorted(set(names) & set(keys)):
+        db = keys[name]
+        c = sc.Client(
+            db,
+            go_cache=os.path.join(root, name),
+            go_latest=os.path.join(gopath, "pkg", "sumdb", name, "latest") if os.path.isabs(gopath) else None,
+            own_dir=os.path.join(cache, "sumdb", name) if cache else None,
+            own_root=cache,
+        )
+        c.load_latest()
+        for key in c.cached_lookup_keys():
+            c.lookup(*key)
+        c.verify_cached_tiles()
+        c.check_consistency()
+        c.remember()
+        out.append(c)
+    return out
+
+
+def _cached_db_names(root: str) -> list[str]:
+    """Database names with a cache under ``root`` (a name may contain '/': host/path)."""
+    names = []
+    for dirpath, dirnames, _ in os.walk(root):
+        if "lookup" in dirnames or "tile" in dirnames:
+            names.append(dirpath[len(root) + 1 :].replace(os.sep, "/"))
+            dirnames[:] = []
+    return names
+
+
+def _unverified_message(lk: sc.Lookup, suffix: str, client: sc.Client) -> str:
+    mv = f"{lk.path}@{lk.version}{suffix}"
+    online = client.remote is not None
+    if lk.status == sc.MISSING:
+        return f"{mv}: no {client.db.name} record cached; verify with --online"
+    if lk.status == sc.UNPROVABLE:
+        return f"{mv}: record cached but not the tiles that prove it; verify with --online"
+    if lk.status == sc.NOT_FOUND:
+        return f"{mv}: {client.db.name} has no record of this module version"
+    if lk.status == sc.INVALID:
+        return f"{mv}: cannot be looked up ({lk.reason})"
+    if lk.status == sc.UNREACHABLE:
+        return f"{mv}: not verified, {client.db.name} is unreachable"
+    return f"{mv}: cached record failed verification (see sumdb-bad-signature)" + ("" if online else "; verify with --online")
+
+
+def _summary(rep: Report, client: sc.Client) -> str:
+    newest = client.newest()
+    parts = [
+        f"sumdb: {client.db.name}",
+        f"tree {newest.tree.n}" if newest else "no signed tree head",
+        f"go.sum lines: {rep.lines_verified} verified, {rep.lines_unverified} unverified, {rep.lines_excluded} excluded",
+        f"cached versions: {rep.cache_verified} verified, {rep.cache_unverified} unverified, {rep.cache_excluded} excluded",
+    ]
+    if client.unchecked_heads:
+        parts.append(f"{client.unchecked_heads} signed head(s) not checked for consistency (tiles not cached)")
+    if client.remote is not None:
+        parts.append(f"{client.remote.requests} request(s)")
+    return "; ".join(parts)
+
+
+# -- for the language server's hover -------------------------------------------------------
+
+
+def record_status(ctx: Context, path: str, version: str) -> dict[str, Any]:
+    """What the checksum database says about ``path@version``, for a hover."""
+    rep = ctx.once(report)
+    if rep.db is None or rep.client is None:
+        return {"status": "disabled", "verified": False, "database": None}
+    out: dict[str, Any] = {"database": rep.db.name, "verified": False}
+    if not uses_sumdb(path, rep.nosumdb):
+        return {**out, "status": "excluded", "pattern": matching_pattern(rep.nosumdb, path)}
+    lk = rep.client.cached_lookup(path, version) or rep.client.lookup(path, version)
+    out.update(status=lk.status, reason=lk.reason)
+    if lk.status == sc.VERIFIED:
+        out.update(
+            verified=True,
+            record_id=lk.record_id,
+            tree_size=lk.head.tree.n if lk.head else None,
+            hashes={"zip": lk.hashes(False), "go.mod": lk.hashes(True)},
+            source=lk.source,
+        )
+    return out
