@@ -217,3 +217,80 @@ def write_starter(path: Path) -> None:
     from gozt_lint.fileio import atomic_write
 
     atomic_write(path, text.encode("utf-8"), exclusive=True)
+
+
+def add_ignore(path: Path, rule: str, reason: str, module: str | None = None, file: str | None = None) -> None:
+    """Append an ``[[ignore]]`` entry to the configuration at ``path``, keeping its
+    comments and layout (tomlkit); create the file when absent. The result is
+    validated before it replaces the old file atomically, so a bad edit never lands.
+    """
+    import tomlkit
+    from tomlkit.items import AoT, Array
+
+    path = Path(path)
+    reason = reason.strip()
+    if not rule or not reason:
+        raise UsageError(f"{path}: an ignore needs a rule and a reason")
+    old_text = ""
+    if path.exists():
+        try:
+            old_text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise UsageError(f"{path}: configuration is not UTF-8 (byte {e.start}); not editing it") from None
+        except OSError as e:
+            raise UsageError(f"{path}: cannot read configuration: {e.strerror or e}") from None
+        try:
+            before = parse_config(tomllib.loads(old_text), str(path))
+        except tomllib.TOMLDecodeError as e:
+            raise UsageError(f"{path}: invalid TOML: {e}; not editing it") from None
+    else:
+        before = Config()
+    entry = {"rule": rule}
+    if module:
+        entry["module"] = module
+    if file:
+        entry["file"] = file
+    entry["reason"] = reason
+
+    # tomlkit glues a table onto a last line that lacks its newline.
+    src = old_text if not old_text or old_text.endswith("\n") else old_text + "\n"
+    doc = tomlkit.parse(src)
+    existing = doc.get("ignore")
+    if isinstance(existing, AoT) and len(existing):
+        last = existing[-1]
+        if not last.as_string().endswith("\n\n"):
+            last.add(tomlkit.nl())
+        t = tomlkit.table()
+        for k, v in entry.items():
+            t[k] = v
+        t.add(tomlkit.nl())
+        existing.append(t)
+    elif isinstance(existing, Array):
+        it = tomlkit.inline_table()
+        it.update(entry)
+        existing.append(it)
+    elif existing is None or (isinstance(existing, AoT) and not len(existing)):
+        if src.strip() and not src.endswith("\n\n"):
+            doc.add(tomlkit.nl())
+        t = tomlkit.table()
+        for k, v in entry.items():
+            t[k] = v
+        aot = tomlkit.aot()
+        aot.append(t)
+        doc["ignore"] = aot
+    else:
+        raise UsageError(f"{path}: `ignore` is not an array of tables; not editing it")
+    text = tomlkit.dumps(doc).rstrip("\n") + "\n"
+    if not old_text:
+        text = "# gozt-lint configuration; every ignore needs a reason.\n\n" + text
+
+    after = parse_config(tomllib.loads(text), str(path))
+    want = Ignore(reason=reason, rule=rule, module=module or None, file=file or None)
+    if after.ignores != [*before.ignores, want] or {k: v for k, v in after.raw.items() if k != "ignore"} != {
+        k: v for k, v in before.raw.items() if k != "ignore"
+    }:
+        raise UsageError(f"{path}: could not add the ignore without changing other settings; edit it by hand")
+    from gozt_lint.fileio import atomic_write
+
+    mode = (path.stat().st_mode & 0o777) if path.exists() else 0o644
+    atomic_write(path, text.encode("utf-8"), mode=mode)

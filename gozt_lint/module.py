@@ -208,6 +208,8 @@ def check(path: str, version: str) -> str | None:
     return None
 
 
+# Pure, and asked about every go.sum line on every keystroke in the editor: memoized.
+@functools.lru_cache(maxsize=1 << 16)
 def check_canonical(path: str, version: str) -> str | None:
     """check() plus a canonical version, as go.sum lines and the module cache
     require (``v1.2`` and ``v1.2.3+meta`` are valid semver, not canonical)."""

@@ -1,0 +1,78 @@
+"""The VS Code extension builds: type-checks (tsc --noEmit), its pure logic passes
+node --test, and it packages to a .vsix (vsce). VS Code itself cannot run here.
+
+Needs `npm ci --prefix vscode-extension` (the README's test command runs it)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from gozt_lint.lsp import settings as settings_mod
+from gozt_lint.rules import FAMILIES
+
+EXT = Path(__file__).resolve().parent.parent / "vscode-extension"
+
+
+@pytest.fixture(scope="module")
+def npm() -> str:
+    exe = shutil.which("npm")
+    if exe is None:
+        pytest.fail("npm not found: the VS Code extension tests need Node.js 20+ and npm")
+    if not (EXT / "node_modules" / ".bin" / "tsc").exists():
+        pytest.fail("vscode-extension/node_modules is missing: run `npm ci --prefix vscode-extension` first")
+    return exe
+
+
+def run(npm: str, *args: str) -> subprocess.CompletedProcess[str]:
+    p = subprocess.run([npm, "run", *args], cwd=EXT, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, f"npm run {' '.join(args)} failed:\n{p.stdout}\n{p.stderr}"
+    return p
+
+
+def test_typecheck(npm: str) -> None:
+    run(npm, "typecheck")
+
+
+def test_unit_tests(npm: str) -> None:
+    out = run(npm, "test").stdout
+    assert "# fail 0" in out and "# pass " in out
+    assert int(out.split("# pass ")[1].split()[0]) >= 10
+
+
+def test_package_vsix(npm: str) -> None:
+    vsix = EXT / "gozt-lint.vsix"
+    vsix.unlink(missing_ok=True)
+    run(npm, "package")
+    with zipfile.ZipFile(vsix) as z:
+        names = set(z.namelist())
+        manifest = json.loads(z.read("extension/package.json"))
+        bundle = z.read("extension/dist/extension.js").decode("utf-8")
+    assert "extension/dist/extension.js" in names and "extension/LICENSE.txt" in names
+    assert not any("node_modules" in n or n.startswith("extension/src/") or n.endswith(".ts") for n in names), names
+    # The bundle carries the language client; only `vscode` is left to the host.
+    assert 'require("vscode")' in bundle and 'require("vscode-languageclient' not in bundle
+    assert "gozt-lint.addIgnore" in bundle and "gozt_lint" in bundle
+    assert manifest["main"] == "./dist/extension.js"
+
+
+def test_manifest_matches_the_server() -> None:
+    """Settings the extension offers are the ones the server reads."""
+    pkg = json.loads((EXT / "package.json").read_text())
+    props = pkg["contributes"]["configuration"]["properties"]
+    fams = props["goztLint.families"]
+    assert set(fams["items"]["enum"]) == set(FAMILIES)
+    assert tuple(fams["default"]) == settings_mod.DEFAULT_FAMILIES
+    assert props["goztLint.severity"]["additionalProperties"]["enum"] == list(settings_mod.SEVERITIES)
+    assert props["goztLint.online"]["default"] is False
+    langs = {lang["id"]: lang.get("filenames", []) for lang in pkg["contributes"]["languages"]}
+    assert langs == {"go.mod": ["go.mod"], "go.sum": ["go.sum", "go.work.sum"], "go.work": ["go.work"]}
+    assert {"onLanguage:go.mod", "onLanguage:go.sum", "onLanguage:go.work"} <= set(pkg["activationEvents"])
+    lock = json.loads((EXT / "package-lock.json").read_text())
+    assert lock["packages"][""]["dependencies"] == pkg["dependencies"]
+    assert lock["packages"][""]["devDependencies"] == pkg["devDependencies"]

@@ -1,0 +1,182 @@
+// Pure logic of the extension (no `vscode` import), unit-tested with node --test.
+
+export interface LaunchSettings {
+  /** Full command prefix that runs gozt-lint, e.g. ["/usr/local/bin/gozt-lint"]. */
+  path: string[];
+  /** A Python interpreter (plus arguments) with gozt-lint installed. */
+  interpreter: string[];
+  /** Extra arguments for `gozt-lint lsp`. */
+  args: string[];
+}
+
+export interface Launch {
+  command: string;
+  args: string[];
+  /** Which setting (or fallback) chose the command, for the output channel. */
+  source: "goztLint.path" | "goztLint.interpreter" | "PATH";
+}
+
+export type Resolution = { ok: true; launch: Launch } | { ok: false; error: string };
+
+export interface Environment {
+  /** Absolute path of an executable on PATH, or undefined. */
+  which(name: string): string | undefined;
+  /** Values for ${workspaceFolder}, ${userHome}, ${env:NAME}. */
+  variables: Record<string, string>;
+}
+
+export const SERVER_EXECUTABLE = "gozt-lint";
+
+/** The settings that change how the server starts (a change restarts it). */
+export const LAUNCH_KEYS = ["goztLint.path", "goztLint.interpreter", "goztLint.args"];
+
+/** Documents the server checks: the Go extension's language ids plus file patterns,
+ * so nothing depends on which extension named the language. */
+export const DOCUMENT_SELECTOR = [
+  { scheme: "file", language: "go.mod" },
+  { scheme: "file", language: "go.sum" },
+  { scheme: "file", language: "go.work" },
+  { scheme: "file", pattern: "**/go.mod" },
+  { scheme: "file", pattern: "**/go.sum" },
+  { scheme: "file", pattern: "**/go.work" },
+  { scheme: "file", pattern: "**/go.work.sum" },
+];
+
+/** A string[] setting from whatever the user wrote (a lone string counts as one item). */
+export function stringList(value: unknown): string[] {
+  if (typeof value === "string") {
+    return value.trim() ? [value] : [];
+  }
+  if (Array.isArray(value)) {
+    return value.filter((v): v is string => typeof v === "string" && v.length > 0);
+  }
+  return [];
+}
+
+export function readLaunchSettings(get: (key: string) => unknown): LaunchSettings {
+  return {
+    path: stringList(get("path")),
+    interpreter: stringList(get("interpreter")),
+    args: stringList(get("args")),
+  };
+}
+
+/** Expand ${workspaceFolder}, ${userHome}, ${env:NAME} and a leading ~. Unknown
+ * variables are left as they are, so the error names them. */
+export function expandVariables(value: string, variables: Record<string, string>): string {
+  let out = value.replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
+    if (name in variables) {
+      return variables[name];
+    }
+    return whole;
+  });
+  const home = variables["userHome"];
+  if (home && (out === "~" || out.startsWith("~/"))) {
+    out = home + out.slice(1);
+  }
+  return out;
+}
+
+/** Decide how to start the server: goztLint.path, else goztLint.interpreter with
+ * `-m gozt_lint`, else `gozt-lint` on PATH. */
+export function resolveLaunch(settings: LaunchSettings, env: Environment): Resolution {
+  const expand = (items: string[]) => items.map((v) => expandVariables(v, env.variables));
+  const extra = expand(settings.args);
+  if (settings.path.length > 0) {
+    const [command, ...rest] = expand(settings.path);
+    return { ok: true, launch: { command, args: [...rest, "lsp", ...extra], source: "goztLint.path" } };
+  }
+  if (settings.interpreter.length > 0) {
+    const [command, ...rest] = expand(settings.interpreter);
+    return {
+      ok: true,
+      launch: { command, args: [...rest, "-m", "gozt_lint", "lsp", ...extra], source: "goztLint.interpreter" },
+    };
+  }
+  const found = env.which(SERVER_EXECUTABLE);
+  if (found) {
+    return { ok: true, launch: { command: found, args: ["lsp", ...extra], source: "PATH" } };
+  }
+  return {
+    ok: false,
+    error:
+      "gozt-lint was not found on PATH. Install it (pip install gozt-lint) or set " +
+      "goztLint.path (the gozt-lint executable) or goztLint.interpreter (a Python with gozt-lint installed).",
+  };
+}
+
+/** `which` over a PATH string, with an injectable file test (pure for tests). */
+export function whichIn(
+  name: string,
+  pathEnv: string | undefined,
+  isExecutable: (candidate: string) => boolean,
+  platform: string,
+): string | undefined {
+  if (!pathEnv) {
+    return undefined;
+  }
+  const sep = platform === "win32" ? ";" : ":";
+  const exts = platform === "win32" ? [".exe", ".cmd", ".bat", ""] : [""];
+  for (const dir of pathEnv.split(sep)) {
+    if (!dir) {
+      continue;
+    }
+    for (const ext of exts) {
+      const candidate = dir.replace(/[\\/]+$/, "") + (platform === "win32" ? "\\" : "/") + name + ext;
+      if (isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+  }
+  return undefined;
+}
+
+export type ServerState = "starting" | "running" | "stopped" | "failed";
+
+/** Text and tooltip of the status bar item. */
+export function statusText(state: ServerState, detail?: string): { text: string; tooltip: string } {
+  const icon = { starting: "$(sync~spin)", running: "$(shield)", stopped: "$(circle-slash)", failed: "$(error)" }[state];
+  const tooltip = detail ? `gozt-lint: ${state} (${detail})` : `gozt-lint: ${state}`;
+  return { text: `${icon} gozt-lint`, tooltip };
+}
+
+/** The addIgnore command's argument with the user's reason added. */
+export function withReason(args: unknown[], reason: string): unknown[] {
+  const first = args[0];
+  const spec = typeof first === "object" && first !== null ? { ...(first as Record<string, unknown>) } : {};
+  spec.reason = reason;
+  return [spec, ...args.slice(1)];
+}
+
+/** The prompt shown before an ignore is written. */
+export function reasonPrompt(args: unknown[]): string {
+  const first = args[0] as Record<string, unknown> | undefined;
+  const rule = first && typeof first.rule === "string" ? first.rule : "this finding";
+  const module = first && typeof first.module === "string" ? ` for ${first.module}` : "";
+  return `Why is ${rule}${module} acceptable? (recorded in .gozt-lint.toml)`;
+}
+
+/** The server-side settings (the `goztLint` section the server reads), from the
+ * extension's configuration: only known keys with the right types. */
+export function serverSettings(get: (key: string) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const families = get("families");
+  if (Array.isArray(families)) {
+    out.families = stringList(families);
+  }
+  const online = get("online");
+  if (typeof online === "boolean") {
+    out.online = online;
+  }
+  const go = get("go");
+  if (typeof go === "string" && go.trim()) {
+    out.go = go.trim();
+  }
+  const severity = get("severity");
+  if (severity && typeof severity === "object" && !Array.isArray(severity)) {
+    out.severity = Object.fromEntries(
+      Object.entries(severity as Record<string, unknown>).filter(([, v]) => typeof v === "string"),
+    );
+  }
+  return out;
+}
