@@ -5,6 +5,11 @@ Budget (issue "checker core"): median hook process time <= 2 x `python -c pass` 
 
     python bench/hook.py [--corpus DIR] [--runs N]
 
+By default it installs this checkout into a fresh virtualenv the way pre-commit does
+(a regular, byte-compiled install, not an editable one: an editable install adds an
+import hook to every interpreter start) and times that; `--here` times the current
+interpreter's install instead.
+
 It copies go.mod/go.sum from the corpus (default: ../shared/corpus/kubernetes__kubernetes)
 into a temporary git repository, stages a one-line change to go.sum (so the history
 rule has work to do) and times, with the same interpreter pre-commit would use:
@@ -45,10 +50,22 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--runs", type=int, default=21)
+    ap.add_argument("--here", action="store_true", help="time this interpreter's install, not a fresh venv")
     args = ap.parse_args()
-    exe = shutil.which("gozt-lint", path=str(Path(sys.executable).parent)) or "gozt-lint"
     with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp)
+        python = sys.executable
+        if not args.here:
+            venv = Path(tmp) / "venv"
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            python = str(venv / "bin" / "python")
+            pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+            # The hook path needs no third-party package; install only what building needs.
+            subprocess.run([*pip, "setuptools>=68"], check=True)
+            subprocess.run([*pip, "--no-deps", "--no-build-isolation", str(HERE.parent)], check=True)
+        exe = str(Path(python).parent / "gozt-lint")
+        sys_executable = python
+        repo = Path(tmp) / "repo"
+        repo.mkdir()
         for name in ("go.mod", "go.sum"):
             shutil.copy(args.corpus / name, repo / name)
         # pre-commit installs the hook with byte-compiled modules; make sure we time that,
@@ -56,7 +73,8 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
         import gozt_lint
 
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(gozt_lint.__file__).parent)], env=env, check=True)
+        if args.here:
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(gozt_lint.__file__).parent)], env=env, check=True)
         git = lambda *a: subprocess.run(["git", *a], cwd=repo, env=env, check=True, capture_output=True)  # noqa: E731
         git("init", "-q")
         git("add", ".")
@@ -65,11 +83,12 @@ def main() -> int:
             f.write("example.com/added v1.0.0/go.mod h1:ONeDgCa5UF/jJRjGzpOKmUiezgFEk4IPFZ96frvroW0=\n")
         git("add", "go.sum")
         lines = sum(1 for _ in open(repo / "go.sum"))
-        base, _, _ = timed([sys.executable, "-c", "pass"], repo, env, args.runs)
+        base, _, _ = timed([sys_executable, "-c", "pass"], repo, env, args.runs)
         hook, all_hook, rc = timed([exe, "--no-env", "go.mod", "go.sum"], repo, env, args.runs)
         envhook, _, rc_env = timed([exe, "--select", "env"], repo, env, args.runs)
     budget = 2 * base + 0.100
-    print(f"corpus: {args.corpus} (go.sum {lines} lines), runs: {args.runs}, python: {sys.version.split()[0]}, cpus: {os.cpu_count()}")
+    where = "this interpreter" if args.here else "a fresh venv (pip install --no-deps .)"
+    print(f"corpus: {args.corpus} (go.sum {lines} lines), runs: {args.runs}, python: {sys.version.split()[0]} in {where}, cpus: {os.cpu_count()}")
     print(f"python -c pass          median {base * 1000:7.1f} ms")
     print(f"files hook (exit {rc})     median {hook * 1000:7.1f} ms   min {min(all_hook) * 1000:.1f}  max {max(all_hook) * 1000:.1f}")
     print(f"env hook (exit {rc_env})       median {envhook * 1000:7.1f} ms")

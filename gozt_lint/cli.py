@@ -32,8 +32,19 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    # argparse would import shutil (and compression modules) just to size help
+    # text it usually never prints; os gives the terminal width as well.
+    try:
+        width = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        width = int(os.environ.get("COLUMNS", "80") or 80)
+    return argparse.HelpFormatter(prog, width=max(width - 2, 40))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
+        formatter_class=_formatter,
         prog="gozt-lint",
         description="Zero-trust checks of a Go build's inputs: go env policy, go.mod/go.sum/go.work, "
         "caches, checksum database, toolchain.",
@@ -77,7 +88,7 @@ def load_context_config(config_path: str | None, root: Path) -> object:
     from gozt_lint.rules import all_rules
 
     path = Path(config_path) if config_path else find_config(root)
-    return load_config(path, set(all_rules()))
+    return load_config(path, lambda: set(all_rules()))
 
 
 def run_check(argv: Sequence[str]) -> int:
@@ -132,6 +143,9 @@ def run_check(argv: Sequence[str]) -> int:
 
 def apply_fixes(ctx: object, result: object, *, apply: bool) -> None:
     """--fix: quarantine the module-cache entries findings ask for (a hint otherwise)."""
+    findings = getattr(result, "findings", [])
+    if not any(isinstance(f.data.get("fix"), dict) and f.data["fix"].get("kind") == "quarantine" for f in findings):
+        return
     from gozt_lint.repair import entries_from_findings
 
     entries = entries_from_findings(getattr(result, "findings", []))

@@ -10,17 +10,20 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, NamedTuple
 
 from gozt_lint.errors import UsageError
 from gozt_lint.finding import Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+
+def _tomllib():  # type: ignore[no-untyped-def]
+    # Imported on demand: most hook runs have no configuration file.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return tomllib
 
 CONFIG_NAME = ".gozt-lint.toml"
 
@@ -39,8 +42,7 @@ KNOWN_TABLES = {
 POLICY_KEYS = ("private-modules", "allowed-replacements", "trusted-proxies", "trusted-sumdbs")
 
 
-@dataclass(frozen=True)
-class Ignore:
+class Ignore(NamedTuple):
     reason: str
     rule: str | None = None
     module: str | None = None
@@ -62,17 +64,41 @@ class Ignore:
         return True
 
 
-@dataclass
 class Config:
-    path: str | None = None
-    # None means "off".
-    severities: dict[str, Severity | None] = field(default_factory=dict)
-    ignores: list[Ignore] = field(default_factory=list)
-    private_modules: list[str] = field(default_factory=list)
-    allowed_replacements: list[str] = field(default_factory=list)
-    trusted_proxies: list[str] = field(default_factory=list)
-    trusted_sumdbs: list[str] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict)
+    FIELDS = ("path", "severities", "ignores", "private_modules", "allowed_replacements", "trusted_proxies", "trusted_sumdbs", "raw")
+
+    def __init__(
+        self,
+        path: str | None = None,
+        severities: dict[str, Severity | None] | None = None,  # None means "off"
+        ignores: list[Ignore] | None = None,
+        private_modules: list[str] | None = None,
+        allowed_replacements: list[str] | None = None,
+        trusted_proxies: list[str] | None = None,
+        trusted_sumdbs: list[str] | None = None,
+        raw: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = path
+        self.severities: dict[str, Severity | None] = {} if severities is None else severities
+        self.ignores: list[Ignore] = [] if ignores is None else ignores
+        self.private_modules: list[str] = [] if private_modules is None else private_modules
+        self.allowed_replacements: list[str] = [] if allowed_replacements is None else allowed_replacements
+        self.trusted_proxies: list[str] = [] if trusted_proxies is None else trusted_proxies
+        self.trusted_sumdbs: list[str] = [] if trusted_sumdbs is None else trusted_sumdbs
+        self.raw: dict[str, Any] = {} if raw is None else raw
+
+    def replace(self, **changes: Any) -> Config:
+        kw = {k: getattr(self, k) for k in self.FIELDS}
+        kw.update(changes)
+        return Config(**kw)
+
+    def __repr__(self) -> str:
+        return "Config(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.FIELDS) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Config) and all(getattr(self, k) == getattr(other, k) for k in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  (mutable)
 
     def table(self, name: str) -> dict[str, Any]:
         value = self.raw.get(name, {})
@@ -84,7 +110,7 @@ def find_config(root: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def load_config(path: Path | None, known_rules: set[str] | None = None) -> Config:
+def load_config(path: Path | None, known_rules: set[str] | Callable[[], set[str]] | None = None) -> Config:
     """Read and validate a configuration file; ``None`` gives the defaults."""
     if path is None:
         return Config()
@@ -94,15 +120,19 @@ def load_config(path: Path | None, known_rules: set[str] | None = None) -> Confi
     except OSError as e:
         raise UsageError(f"{where}: cannot read configuration: {e.strerror or e}") from None
     try:
-        raw = tomllib.loads(data.decode("utf-8"))
+        raw = _tomllib().loads(data.decode("utf-8"))
     except UnicodeDecodeError as e:
         raise UsageError(f"{where}: configuration is not UTF-8 (byte {e.start})") from None
-    except tomllib.TOMLDecodeError as e:
+    except _tomllib().TOMLDecodeError as e:
         raise UsageError(f"{where}: invalid TOML: {e}") from None
     return parse_config(raw, where, known_rules)
 
 
-def parse_config(raw: dict[str, Any], where: str, known_rules: set[str] | None = None) -> Config:
+def parse_config(raw: dict[str, Any], where: str, known_rules: set[str] | Callable[[], set[str]] | None = None) -> Config:
+    if callable(known_rules):
+        # Loading every rule family costs time; only pay when the file names rules.
+        names_rules = bool(raw.get("rules")) or any(isinstance(i, dict) and "rule" in i for i in raw.get("ignore", []) or [])
+        known_rules = known_rules() if names_rules else None
     for key in raw:
         if key not in KNOWN_TABLES:
             raise UsageError(f"{where}: unknown table [{key}] (known: {', '.join(sorted(KNOWN_TABLES))})")
@@ -211,7 +241,7 @@ def write_starter(path: Path) -> None:
     # Round-trip through tomlkit so what we write is guaranteed to parse.
     doc = tomlkit.parse(STARTER_CONFIG)
     text = tomlkit.dumps(doc)
-    parse_config(tomllib.loads(text), str(path))
+    parse_config(_tomllib().loads(text), str(path))
     if path.exists():
         raise UsageError(f"{path}: already exists; not overwriting")
     from gozt_lint.fileio import atomic_write
@@ -240,8 +270,8 @@ def add_ignore(path: Path, rule: str, reason: str, module: str | None = None, fi
         except OSError as e:
             raise UsageError(f"{path}: cannot read configuration: {e.strerror or e}") from None
         try:
-            before = parse_config(tomllib.loads(old_text), str(path))
-        except tomllib.TOMLDecodeError as e:
+            before = parse_config(_tomllib().loads(old_text), str(path))
+        except _tomllib().TOMLDecodeError as e:
             raise UsageError(f"{path}: invalid TOML: {e}; not editing it") from None
     else:
         before = Config()
@@ -284,7 +314,7 @@ def add_ignore(path: Path, rule: str, reason: str, module: str | None = None, fi
     if not old_text:
         text = "# gozt-lint configuration; every ignore needs a reason.\n\n" + text
 
-    after = parse_config(tomllib.loads(text), str(path))
+    after = parse_config(_tomllib().loads(text), str(path))
     want = Ignore(reason=reason, rule=rule, module=module or None, file=file or None)
     if after.ignores != [*before.ignores, want] or {k: v for k, v in after.raw.items() if k != "ignore"} != {
         k: v for k, v in before.raw.items() if k != "ignore"

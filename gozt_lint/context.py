@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, TypeVar
 
 from gozt_lint.config import Config
 from gozt_lint.errors import InputError, UsageError
@@ -29,25 +28,49 @@ T = TypeVar("T")
 SKIP_DIRS = {"vendor", "testdata", "node_modules"}
 
 
-@dataclass
 class Options:
-    paths: list[str] = field(default_factory=list)
-    all: bool = False
-    env: bool = True
-    select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    online: bool = False
-    memo: bool = True
-    fix: bool = False
-    base: str | None = None
-    snapshot: str | None = None
-    jobs: int | None = None
-    progress: bool = False
-    go: str | None = None  # the go binary to examine and run (default: `go` on PATH)
+    """What one run was asked to do (the command line, or the editor's settings)."""
+
+    def __init__(
+        self,
+        paths: list[str] | None = None,
+        all: bool = False,  # noqa: A002 - the --all flag
+        env: bool = True,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        online: bool = False,
+        memo: bool = True,
+        fix: bool = False,
+        base: str | None = None,
+        snapshot: str | None = None,
+        jobs: int | None = None,
+        progress: bool = False,
+        go: str | None = None,  # the go binary to examine and run (default: `go` on PATH)
+    ) -> None:
+        self.paths: list[str] = [] if paths is None else paths
+        self.all = all
+        self.env = env
+        self.select: list[str] = [] if select is None else select
+        self.ignore: list[str] = [] if ignore is None else ignore
+        self.online = online
+        self.memo = memo
+        self.fix = fix
+        self.base = base
+        self.snapshot = snapshot
+        self.jobs = jobs
+        self.progress = progress
+        self.go = go
+
+    def __repr__(self) -> str:
+        return "Options(" + ", ".join(f"{k}={v!r}" for k, v in vars(self).items()) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Options) and vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]  (mutable)
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     """One go.mod (kind "mod") or go.work (kind "work") with its sum file."""
 
     kind: str

@@ -2,37 +2,56 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import traceback
-from dataclasses import dataclass, field
 
 from gozt_lint.context import Context
 from gozt_lint.errors import GoztError, InputError, UsageError
 from gozt_lint.finding import Finding, Severity
-from gozt_lint.rules import FAMILIES, Rule, all_rules
+from gozt_lint.rules import FAMILIES, Rule, all_rules, rules_of
 
 
-@dataclass
 class Result:
-    findings: list[Finding] = field(default_factory=list)
-    suppressed: int = 0
-    notes: list[str] = field(default_factory=list)
-    input_errors: list[InputError] = field(default_factory=list)
-    internal_errors: list[str] = field(default_factory=list)
-    rules_run: list[str] = field(default_factory=list)
-    # Where to pin findings that have no file (SARIF and annotations need one):
-    # the first go.mod's module line, or None.
-    anchor: tuple[str, int] | None = None
-    root: str = ""
+    def __init__(
+        self,
+        findings: list[Finding] | None = None,
+        suppressed: int = 0,
+        notes: list[str] | None = None,
+        input_errors: list[InputError] | None = None,
+        internal_errors: list[str] | None = None,
+        rules_run: list[str] | None = None,
+        # Where to pin findings that have no file (SARIF and annotations need one):
+        # the first go.mod's module line, or None.
+        anchor: tuple[str, int] | None = None,
+        root: str = "",
+    ) -> None:
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.suppressed = suppressed
+        self.notes: list[str] = [] if notes is None else notes
+        self.input_errors: list[InputError] = [] if input_errors is None else input_errors
+        self.internal_errors: list[str] = [] if internal_errors is None else internal_errors
+        self.rules_run: list[str] = [] if rules_run is None else rules_run
+        self.anchor = anchor
+        self.root = root
+
+    def __repr__(self) -> str:
+        return f"Result({len(self.findings)} findings, suppressed={self.suppressed}, notes={self.notes!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Result) and vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]  (mutable)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
 
 def select_rules(ctx: Context) -> list[Rule]:
-    rules = all_rules()
     opts = ctx.options
+    if opts.select or opts.ignore:
+        rules = all_rules()
+    else:
+        # The common path (the pre-commit hook, a plain run) loads only the families it runs.
+        rules = rules_of(f for f, fam in FAMILIES.items() if (opts.all or not fam.deep) and (opts.env or f != "env"))
 
     def expand(items: list[str], flag: str) -> set[str]:
         out: set[str] = set()
@@ -75,12 +94,14 @@ def run(ctx: Context, rules: list[Rule] | None = None) -> Result:
         severity = configured or r.severity
         try:
             for f in r.check(ctx):
-                raw.append(dataclasses.replace(f, rule=r.slug, severity=_escalated(f, severity, configured)))
+                raw.append(f.replace(rule=r.slug, severity=_escalated(f, severity, configured)))
         except InputError as e:
             ctx.input_errors.append(e)
         except GoztError as e:
             result.internal_errors.append(f"{r.slug}: {e}")
         except Exception as e:  # a bug in a rule must not hide the other rules' findings
+            import traceback
+
             detail = traceback.format_exc() if os.environ.get("GOZT_LINT_DEBUG") else f"{type(e).__name__}: {e}"
             result.internal_errors.append(f"internal error in rule {r.slug}: {detail}")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from gozt_lint.errors import InputError
@@ -47,6 +46,8 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool 
     """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:

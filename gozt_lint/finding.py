@@ -7,10 +7,8 @@ what SARIF uses. The language server converts to 0-based LSP positions at its ed
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(str, enum.Enum):
@@ -36,8 +34,7 @@ class Severity(str, enum.Enum):
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """A region of a file; what editors underline."""
 
     line: int
@@ -46,37 +43,79 @@ class Span:
     end_column: int
 
 
-@dataclass(frozen=True)
+# The model's value classes are NamedTuples or plain classes, not dataclasses:
+# importing dataclasses (and inspect behind it) and building each class costs
+# tens of milliseconds, which the pre-commit hook pays on every commit.
+
+
 class Finding:
     """One problem: which rule, how bad, what and where.
 
     Checks leave ``rule`` and ``severity`` empty; the engine stamps them from the
     rule registry and the configuration, so a check cannot mislabel its findings.
-    ``data`` carries machine-readable details for fixes and code actions.
+    ``data`` carries machine-readable details for fixes and code actions; it takes
+    no part in equality.
     """
 
-    message: str
-    rule: str = ""
-    severity: Severity = Severity.WARNING
-    file: str | None = None
-    line: int | None = None
-    column: int | None = None
-    end_line: int | None = None
-    end_column: int | None = None
-    module: str | None = None
-    version: str | None = None
-    data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    FIELDS = ("message", "rule", "severity", "file", "line", "column", "end_line", "end_column", "module", "version", "data")
+    __slots__ = FIELDS
+
+    def __init__(
+        self,
+        message: str,
+        rule: str = "",
+        severity: Severity = Severity.WARNING,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        end_line: int | None = None,
+        end_column: int | None = None,
+        module: str | None = None,
+        version: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "message", message)
+        set_(self, "rule", rule)
+        set_(self, "severity", severity)
+        set_(self, "file", file)
+        set_(self, "line", line)
+        set_(self, "column", column)
+        set_(self, "end_line", end_line)
+        set_(self, "end_column", end_column)
+        set_(self, "module", module)
+        set_(self, "version", version)
+        set_(self, "data", {} if data is None else data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Finding is immutable; use .replace({name}=...)")
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.message, self.rule, self.severity, self.file, self.line, self.column,
+                self.end_line, self.end_column, self.module, self.version)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Finding) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.FIELDS)
+        return f"Finding({inner})"
+
+    def replace(self, **changes: Any) -> Finding:
+        kw = {k: getattr(self, k) for k in self.FIELDS}
+        kw.update(changes)
+        return Finding(**kw)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.FIELDS}
 
     def with_span(self, span: Span | None) -> Finding:
         if span is None:
             return self
-        return dataclasses.replace(
-            self,
-            line=span.line,
-            column=span.column,
-            end_line=span.end_line,
-            end_column=span.end_column,
-        )
+        return self.replace(line=span.line, column=span.column, end_line=span.end_line, end_column=span.end_column)
 
     @property
     def sort_key(self) -> tuple[Any, ...]:
@@ -107,5 +146,5 @@ def finding(
     if span is not None:
         return f.with_span(span)
     if line is not None:
-        return dataclasses.replace(f, line=line, column=1, end_line=line, end_column=1)
+        return f.replace(line=line, column=1, end_line=line, end_column=1)
     return f

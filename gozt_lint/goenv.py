@@ -20,14 +20,11 @@ writes to it).
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple, Sequence
 
 from gozt_lint.finding import Span
 
@@ -83,8 +80,7 @@ _DEFAULTS = {"GOAUTH": "netrc", "GOTOOLCHAIN": "local"}
 ENVIRONMENT, GOENV_FILE, GOROOT_ENV, DEFAULT, DERIVED = "environment", "goenv", "goroot", "default", "derived"
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     name: str
     value: str
     source: str  # ENVIRONMENT, GOENV_FILE, GOROOT_ENV, DEFAULT or DERIVED
@@ -112,22 +108,30 @@ class Setting:
         return self.source in (GOENV_FILE, GOROOT_ENV) and bool(self.file)
 
 
-@dataclass
 class GoEnv:
-    environ: Mapping[str, str]
-    settings: dict[str, Setting] = field(default_factory=dict)
-    # Every KEY=VALUE line of the user's GOENV file, known variable or not (last one per key).
-    goenv_file: str | None = None
-    goenv_entries: dict[str, Setting] = field(default_factory=dict)
-    goroot_env_entries: dict[str, Setting] = field(default_factory=dict)
-    # GOENV-file lines that look like settings but the go command skips (line, text).
-    goenv_ignored: list[tuple[int, str]] = field(default_factory=list)
-    go_binary: str | None = None  # the go that `go` on PATH (or the override) names
-    goroot: str | None = None
-    go_version: str | None = None  # "go1.27.3": the binary's own, else GOROOT/VERSION
-    runtime_version: str | None = None  # GOVERSION as the binary reported it (None if it didn't run)
-    go_json: dict[str, str] = field(default_factory=dict)  # `go env -json` under our forced settings
-    errors: list[str] = field(default_factory=list)
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.settings: dict[str, Setting] = {}
+        # Every KEY=VALUE line of the user's GOENV file, known variable or not (last one per key).
+        self.goenv_file: str | None = None
+        self.goenv_entries: dict[str, Setting] = {}
+        self.goroot_env_entries: dict[str, Setting] = {}
+        # GOENV-file lines that look like settings but the go command skips (line, text).
+        self.goenv_ignored: list[tuple[int, str]] = []
+        self.go_binary: str | None = None  # the go that `go` on PATH (or the override) names
+        self.goroot: str | None = None
+        self.go_version: str | None = None  # "go1.27.3": the binary's own, else GOROOT/VERSION
+        self.runtime_version: str | None = None  # GOVERSION as the binary reported it (None if it didn't run)
+        self.go_json: dict[str, str] = {}  # `go env -json` under our forced settings
+        self.errors: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"GoEnv(go={self.go_binary!r}, goroot={self.goroot!r}, version={self.go_version!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GoEnv) and vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]  (mutable)
 
     def get(self, name: str) -> str:
         s = self.settings.get(name)
@@ -311,6 +315,8 @@ def run_go(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``go args`` safely (see the module doc). ``cwd=None`` means a fresh empty
     directory. Raises OSError / subprocess.TimeoutExpired to the caller."""
+    import tempfile  # not at module level: the hook never runs go
+
     with tempfile.TemporaryDirectory(prefix="gozt-lint-go-") as tmp:
         env = safe_go_environ(environ, {"XDG_CONFIG_HOME": _telemetry_off_config(tmp), **(extra_env or {})})
         if cwd is None:
@@ -348,6 +354,8 @@ def load(environ: Mapping[str, str] | None = None, *, go: str | None = None, run
         try:
             p = run_go(genv.go_binary, ["env", "-json", *GO_ENV_KEYS], environ, extra_env=extra)
             if p.returncode == 0:
+                import json  # only when go actually ran
+
                 data = json.loads(p.stdout or "{}")
                 if not isinstance(data, dict):
                     raise ValueError("`go env -json` printed no JSON object")
@@ -491,3 +499,30 @@ def iter_settings(genv: GoEnv, names: Sequence[str]) -> Iterator[Setting]:
 def load_for_context(ctx: Context) -> GoEnv:
     go = getattr(ctx.options, "go", None)
     return load(ctx.environ, go=go)
+
+
+def local_go_version(ctx: Context) -> str | None:
+    """The local toolchain's name ("go1.27.3") as cheaply as can be trusted.
+
+    When the environment is being examined anyway, that answer is used. Otherwise
+    (the files hook runs with --no-env) a go on PATH that is a GOROOT's own
+    bin/go (possibly through symlinks) is named by that GOROOT's VERSION file,
+    which saves running a subprocess on every commit; anything else falls back
+    to asking the binary.
+    """
+    if ctx.options.env:
+        return ctx.env.go_version
+    go = find_go_binary(ctx.environ, getattr(ctx.options, "go", None))
+    if go and not ctx.environ.get("GOROOT"):
+        real = os.path.realpath(go)
+        root = os.path.dirname(os.path.dirname(real))
+        own = os.path.join(root, "bin", "go")
+        try:
+            same = os.path.samefile(own, real)
+        except OSError:
+            same = False
+        if same:
+            v = version_file(root)
+            if v and v.startswith("go1"):
+                return v
+    return ctx.env.go_version

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from gozt_lint import module as mod
@@ -124,24 +123,34 @@ class Use(NamedTuple):
     span: Span
 
 
-@dataclass
 class ModFile:
-    path: str
-    kind: str  # "mod" or "work"
-    module: ModuleStmt | None = None
-    go: GoStmt | None = None
-    toolchain: GoStmt | None = None
-    godebug: list[Godebug] = field(default_factory=list)
-    require: list[Require] = field(default_factory=list)
-    exclude: list[Exclude] = field(default_factory=list)
-    replace: list[Replace] = field(default_factory=list)
-    retract: list[Retract] = field(default_factory=list)
-    tool: list[Tool] = field(default_factory=list)
-    ignore: list[Ignore] = field(default_factory=list)
-    use: list[Use] = field(default_factory=list)
-    errors: list[ParseError] = field(default_factory=list)
-    # line -> rule slugs ("all" for every rule) from `// gozt:ignore <rule> <reason>`.
-    inline_ignores: dict[int, set[str]] = field(default_factory=dict)
+    """A parsed go.mod (kind "mod") or go.work (kind "work")."""
+
+    def __init__(self, path: str, kind: str) -> None:
+        self.path = path
+        self.kind = kind
+        self.module: ModuleStmt | None = None
+        self.go: GoStmt | None = None
+        self.toolchain: GoStmt | None = None
+        self.godebug: list[Godebug] = []
+        self.require: list[Require] = []
+        self.exclude: list[Exclude] = []
+        self.replace: list[Replace] = []
+        self.retract: list[Retract] = []
+        self.tool: list[Tool] = []
+        self.ignore: list[Ignore] = []
+        self.use: list[Use] = []
+        self.errors: list[ParseError] = []
+        # line -> rule slugs ("all" for every rule) from `// gozt:ignore <rule> <reason>`.
+        self.inline_ignores: dict[int, set[str]] = {}
+
+    def __repr__(self) -> str:
+        return f"ModFile({self.path!r}, {self.kind!r}, module={self.module!r}, {len(self.errors)} errors)"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ModFile) and vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]  (mutable)
 
     @property
     def syntax_ok(self) -> bool:

@@ -21,9 +21,8 @@ place to teach about the real module graph later.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gozt_lint import gover
 from gozt_lint.finding import Span
@@ -37,8 +36,7 @@ if TYPE_CHECKING:
 EXPLICIT_INDIRECT = "1.17"
 
 
-@dataclass(frozen=True)
-class Need:
+class Need(NamedTuple):
     path: str  # the module whose hash is needed (after replacement)
     version: str
     gomod: bool  # the "/go.mod" line (else the zip line)
@@ -109,6 +107,9 @@ def _with_graph(ctx: Context, unit: Unit, mf: ModFile, needs: list[Need]) -> lis
     """With the module graph loaded in this run (deep runs; see gozt_lint.graph), the
     /go.mod needs are exactly the lines the go command needed to load it: go.mod
     files it read beyond the direct requirements (unpruned dependencies) are added."""
+    opts = ctx.options
+    if not (opts.all or opts.snapshot or opts.select):
+        return needs  # graphs are loaded only in deep runs: no need to import that machinery
     from gozt_lint import graph
 
     exact = graph.needed_gomod(ctx, unit)

@@ -97,7 +97,7 @@ def run(
         for slug, level in req.severity.items():
             if slug in known:
                 sev[slug] = None if level == "off" else Severity.parse(level)
-        config = dataclasses.replace(config, severities=sev)
+        config = config.replace(severities=sev)
     families = [f for f in req.families if f in FAMILIES]
     if not families:
         return out
@@ -139,14 +139,13 @@ def run(
 
 
 def finding_to_json(f: Finding) -> dict[str, Any]:
-    d = dataclasses.asdict(f)
+    d = f.to_dict()
     d["severity"] = f.severity.value
     return d
 
 
 def finding_from_json(d: Mapping[str, Any]) -> Finding:
-    names = {f.name for f in dataclasses.fields(Finding)}
-    kw = {k: v for k, v in d.items() if k in names}
+    kw = {k: v for k, v in d.items() if k in Finding.FIELDS}
     kw["severity"] = Severity.parse(str(kw.get("severity", "warning")))
     if not isinstance(kw.get("data"), dict):
         kw["data"] = {}

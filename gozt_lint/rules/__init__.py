@@ -15,8 +15,7 @@ imports inside functions, so loading the registry stays cheap.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from gozt_lint.finding import Finding, Severity
 
@@ -28,8 +27,7 @@ DOCS_BASE_URL = "https://github.com/gozt-lint/gozt-lint/blob/main/docs/rules/"
 CheckFn = Callable[["Context"], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
-class Family:
+class Family(NamedTuple):
     name: str
     summary: str
     # Deep families read caches, run subprocesses or hash files: `--all` (or
@@ -54,8 +52,7 @@ FAMILIES: dict[str, Family] = {
 }
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     slug: str
     severity: Severity
     summary: str
@@ -72,7 +69,6 @@ class Rule:
 
 
 _REGISTRY: dict[str, Rule] = {}
-_loaded = False
 
 
 def rule(slug: str, severity: Severity, summary: str) -> Callable[[CheckFn], CheckFn]:
@@ -90,15 +86,29 @@ def rule(slug: str, severity: Severity, summary: str) -> Callable[[CheckFn], Che
     return register
 
 
+_loaded_families: set[str] = set()
+
+
+def rules_of(families: Iterable[str]) -> dict[str, Rule]:
+    """The rules of some families only, importing just their modules: the hook
+    path never pays for the cache or checksum-database families."""
+    wanted = set(families)
+    for name in FAMILIES:
+        if name in wanted and name not in _loaded_families:
+            importlib.import_module(f"gozt_lint.rules.{name}")
+            _loaded_families.add(name)
+    order = list(FAMILIES)
+    return dict(
+        sorted(
+            ((s, r) for s, r in _REGISTRY.items() if r.family in wanted),
+            key=lambda kv: (order.index(kv[1].family), kv[0]),
+        )
+    )
+
+
 def all_rules() -> dict[str, Rule]:
     """Every registered rule, by slug, in family order."""
-    global _loaded
-    if not _loaded:
-        for name in FAMILIES:
-            importlib.import_module(f"gozt_lint.rules.{name}")
-        _loaded = True
-    order = list(FAMILIES)
-    return dict(sorted(_REGISTRY.items(), key=lambda kv: (order.index(kv[1].family), kv[0])))
+    return rules_of(FAMILIES)
 
 
 def get(slug: str) -> Rule:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from gozt_lint import gover
+from gozt_lint import goenv, gover
 from gozt_lint import module as mod
 from gozt_lint.finding import Finding, Severity, finding
 from gozt_lint.rules import rule
@@ -118,7 +118,7 @@ def toolchain_directive(ctx: Context) -> Iterator[Finding]:
     files = list(_files(ctx))
     if not any(mf.go is not None or mf.toolchain is not None for _, mf in files):
         return
-    local_name = ctx.env.go_version or ""
+    local_name = goenv.local_go_version(ctx) or ""
     local = gover.from_toolchain(local_name)
     if not local:
         return  # the local version is unknown: nothing to compare with

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from gozt_lint import module as mod
-from gozt_lint.dirhash import is_h1
 from gozt_lint.finding import Finding, Severity, finding
 from gozt_lint.rules import rule
+from gozt_lint.sumfile import is_h1
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context, Unit
