@@ -35,17 +35,6 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpus" / "kubernetes__kubernetes"
 
 
-def timed(cmd: list[str], cwd: Path, env: dict[str, str], runs: int) -> tuple[float, list[float], int]:
-    times = []
-    rc = 0
-    for _ in range(runs):
-        t = time.perf_counter()
-        p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t)
-        rc = p.returncode
-    return statistics.median(times), times, rc
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -83,9 +72,23 @@ def main() -> int:
             f.write("example.com/added v1.0.0/go.mod h1:ONeDgCa5UF/jJRjGzpOKmUiezgFEk4IPFZ96frvroW0=\n")
         git("add", "go.sum")
         lines = sum(1 for _ in open(repo / "go.sum"))
-        base, _, _ = timed([sys_executable, "-c", "pass"], repo, env, args.runs)
-        hook, all_hook, rc = timed([exe, "--no-env", "go.mod", "go.sum"], repo, env, args.runs)
-        envhook, _, rc_env = timed([exe, "--select", "env"], repo, env, args.runs)
+        # Interleaved, so drift in the machine's load hits every command alike.
+        cmds = {
+            "base": [sys_executable, "-c", "pass"],
+            "hook": [exe, "--no-env", "go.mod", "go.sum"],
+            "env": [exe, "--select", "env"],
+        }
+        samples: dict[str, list[float]] = {k: [] for k in cmds}
+        rcs: dict[str, int] = {}
+        for _ in range(args.runs):
+            for k, cmd in cmds.items():
+                t = time.perf_counter()
+                p = subprocess.run(cmd, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                samples[k].append(time.perf_counter() - t)
+                rcs[k] = p.returncode
+        base = statistics.median(samples["base"])
+        hook, all_hook, rc = statistics.median(samples["hook"]), samples["hook"], rcs["hook"]
+        envhook, rc_env = statistics.median(samples["env"]), rcs["env"]
     budget = 2 * base + 0.100
     where = "this interpreter" if args.here else "a fresh venv (pip install --no-deps .)"
     print(f"corpus: {args.corpus} (go.sum {lines} lines), runs: {args.runs}, python: {sys.version.split()[0]} in {where}, cpus: {os.cpu_count()}")

