@@ -19,7 +19,6 @@ h1 = "h1:" + base64(SHA-256(summary)), where summary has one line
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import marshal
 import os
@@ -64,9 +63,6 @@ def hash1_from_digests(entries: Iterable[tuple[bytes, str]]) -> str:
 def hash_gomod(data: bytes) -> str:
     """The `/go.mod` line's hash: a one-file tree named go.mod (no prefix)."""
     return hash1_from_digests([(b"go.mod", hashlib.sha256(data).hexdigest())])
-
-
-from gozt_lint.sumfile import is_h1  # noqa: E402,F401  (defined there: the hook needs it without hashlib)
 
 
 def show(name: bytes) -> str:

@@ -21,11 +21,11 @@ writes to it).
 from __future__ import annotations
 
 import os
-import stat
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple, Sequence
 
+from gozt_lint.fileio import read_regular
 from gozt_lint.finding import Span
 
 if TYPE_CHECKING:
@@ -178,30 +178,6 @@ def goenv_path(environ: Mapping[str, str]) -> str | None:
         return None if file == "off" else file
     d = user_config_dir(environ)
     return os.path.join(d, "go", "env") if d else None
-
-
-def read_regular(path: str, limit: int) -> bytes | None:
-    """Up to ``limit`` bytes of a regular file; None for anything else (a FIFO,
-    a directory, a device: opening those could block or never end)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    except (OSError, ValueError):
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        chunks, left = [], limit
-        while left > 0:
-            b = os.read(fd, min(left, 1 << 16))
-            if not b:
-                break
-            chunks.append(b)
-            left -= len(b)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def read_env_file(path: str) -> list[Setting]:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from gozt_lint import dirhash, module
+from gozt_lint.sumfile import is_h1
 from gozt_lint.memo import Memo, dir_key, file_key
 
 if TYPE_CHECKING:
@@ -404,10 +405,10 @@ def verify_entry(spec: dict[str, Any], memo: Memo | None) -> dict[str, Any]:
         data, err = _read_small(zh, 4096)
         if data is None:
             out["ziphash"] = {"value": None, "error": err}
-        elif len(data) != 47 or b"\0" in data or not dirhash.is_h1(data.decode("ascii", "replace")):
+        elif len(data) != 47 or b"\0" in data or not is_h1(data.decode("ascii", "replace")):
             trimmed = data.strip().decode("ascii", "replace")
             out["ziphash"] = {
-                "value": trimmed if dirhash.is_h1(trimmed) else None,
+                "value": trimmed if is_h1(trimmed) else None,
                 "error": f"{len(data)} bytes, not the 47-byte h1: hash the go command writes",
             }
         else:

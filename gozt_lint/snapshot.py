@@ -237,49 +237,23 @@ def _file_modes(top: str) -> set[str]:
 
 
 def _hash_dir(top: str, prefix: str) -> str | None:
-    """dirhash.HashDir: regular files only; a link or special file makes it None."""
+    """dirhash.HashDir, or None when the tree holds links or special files (those
+    are findings of the module-cache rules, and a baseline can't vouch for them)."""
     from gozt_lint import dirhash
 
-    entries: list[tuple[bytes, str]] = []
-    for dirpath, dirnames, filenames in os.walk(top):
-        for d in dirnames:
-            if os.path.islink(os.path.join(dirpath, d)):
-                return None
-        for n in filenames:
-            full = os.path.join(dirpath, n)
-            st = os.lstat(full)
-            if not stat.S_ISREG(st.st_mode):
-                return None
-            rel = os.path.relpath(full, top).replace(os.sep, "/")
-            h = hashlib.sha256()
-            with open(full, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
-            entries.append(((prefix + "/" + rel).encode("utf-8", "surrogateescape"), h.hexdigest()))
-    try:
-        return dirhash.hash1_from_digests(entries)
-    except ValueError:
+    res = dirhash.hash_dir(top, prefix)
+    # A hard link still has the right bytes; only links and special files void the hash.
+    if res.error or any(not p.message.startswith("hard link") for p in res.problems):
         return None
+    return res.h1
 
 
 def _hash_zip(path: str) -> str | None:
-    """dirhash.HashZip: every entry's name and content (directory entries included)."""
-    import zipfile
-
+    """dirhash.HashZip (raw entry names, directory entries included), or None if unreadable."""
     from gozt_lint import dirhash
 
-    try:
-        with zipfile.ZipFile(path) as z:
-            entries = []
-            for info in z.infolist():
-                h = hashlib.sha256()
-                with z.open(info) as f:
-                    for chunk in iter(lambda: f.read(1 << 20), b""):
-                        h.update(chunk)
-                entries.append((info.filename.encode("utf-8", "surrogateescape"), h.hexdigest()))
-        return dirhash.hash1_from_digests(entries)
-    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError):
-        return None
+    res = dirhash.hash_zip(path)
+    return res.h1 if not res.error else None
 
 
 # -- comparing -----------------------------------------------------------------------------------

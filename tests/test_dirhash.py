@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gozt_lint import dirhash
+from gozt_lint.sumfile import is_h1
 from tests import gotool
 
 
@@ -57,9 +58,9 @@ def test_hash_gomod_and_is_h1() -> None:
     data = b"module example.com/m\n"
     want = dirhash.hash1_from_digests([(b"go.mod", hashlib.sha256(data).hexdigest())])
     assert dirhash.hash_gomod(data) == want
-    assert dirhash.is_h1(want)
-    assert not dirhash.is_h1(want + "\n")
-    assert not dirhash.is_h1("h1:" + "!" * 44)
+    assert is_h1(want)
+    assert not is_h1(want + "\n")
+    assert not is_h1("h1:" + "!" * 44)
 
 
 def make_zip(entries: list[tuple[str | bytes, bytes]], method: int = zipfile.ZIP_DEFLATED) -> bytes:

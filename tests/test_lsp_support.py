@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from gozt_lint.config import add_ignore, load_config
 from gozt_lint.errors import UsageError
-from gozt_lint.finding import Finding, Severity, Span
+from gozt_lint.finding import Finding, Severity
 from gozt_lint.lsp import check as checks
 from gozt_lint.lsp import settings as settings_mod
 from gozt_lint.lsp.edits import apply, line_edit

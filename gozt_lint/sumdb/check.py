@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gozt_lint.dirhash import hash_gomod
+from gozt_lint.fileio import read_regular
 from gozt_lint.finding import Finding, finding
 from gozt_lint.module import match_patterns, matching_pattern, unescape_path, unescape_version
 from gozt_lint.sumdb import client as sc
@@ -117,7 +118,7 @@ def _versions(top: str, moddir: str, vdir: str) -> list[CacheEntry]:
 
 
 def _read_cache_file(path: str, limit: int) -> bytes | None:
-    data = sc.read_regular(path, limit + 1)
+    data = read_regular(path, limit + 1)
     return data if data is not None and len(data) <= limit else None
 
 

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from gozt_lint.fileio import read_regular
 from gozt_lint.module import escape_path, escape_version
 from gozt_lint.sumdb import tlog
 from gozt_lint.sumdb.note import NoteError, open_note
@@ -117,33 +118,6 @@ def _read_small(path: str) -> bytes | None:
     """A cache file's bytes (at most MAX_CACHE_FILE + 1 of them); None if absent,
     empty (the go command's half-written files), not a regular file or unreadable."""
     return read_regular(path, MAX_CACHE_FILE + 1) or None
-
-
-def read_regular(path: str, limit: int) -> bytes | None:
-    """At most ``limit`` bytes of a regular file; None if absent, not a regular file
-    (a FIFO must not block us) or unreadable."""
-    import stat
-
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        chunks = []
-        left = limit
-        while left > 0:
-            b = os.read(fd, min(left, 1 << 20))
-            if not b:
-                break
-            chunks.append(b)
-            left -= len(b)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def write_private(path: str, data: bytes, root: str) -> None:

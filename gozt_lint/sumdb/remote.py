@@ -14,13 +14,13 @@ unreachable, later requests fail at once instead of each waiting for a timeout.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from typing import Mapping
 
 from gozt_lint.sumdb.note import NoteError, Verifier, new_verifier
 
@@ -89,16 +89,13 @@ def valid_db_name(name: str) -> bool:
     return bool(host) and not host.startswith(":")
 
 
-def cache_root(environ: dict[str, str] | os._Environ[str]) -> str | None:
-    """gozt-lint's own cache: GOZT_LINT_CACHE_DIR, else $XDG_CACHE_HOME/gozt-lint
-    (or ~/.cache/gozt-lint). Never the go command's."""
-    from gozt_lint.goenv import user_cache_dir
+def cache_root(environ: Mapping[str, str]) -> str | None:
+    """gozt-lint's own cache (the memo store's directory: GOZT_LINT_CACHE_DIR, else
+    $XDG_CACHE_HOME/gozt-lint or ~/.cache/gozt-lint). Never the go command's."""
+    from gozt_lint.memo import store_dir
 
-    explicit = environ.get("GOZT_LINT_CACHE_DIR", "")
-    if explicit:
-        return explicit if os.path.isabs(explicit) else None
-    base = user_cache_dir(environ)
-    return os.path.join(base, "gozt-lint") if base else None
+    d = store_dir(environ)
+    return str(d) if d is not None else None
 
 
 # -- fetching ---------------------------------------------------------------------------
