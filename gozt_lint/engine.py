@@ -127,16 +127,21 @@ def run(ctx: Context, rules: list[Rule] | None = None) -> Result:
 
 def _escalated(f: Finding, severity: Severity, configured: Severity | None) -> Severity:
     """A rule may raise one finding above its default (``data["escalate"]``, a
-    severity name) when the danger is concrete; a severity set in the
-    configuration always wins."""
-    want = f.data.get("escalate")
-    if configured is not None or not want:
+    severity name) when the danger is concrete, or lower it (``data["soften"]``)
+    when it is only latent; a severity set in the configuration always wins."""
+    if configured is not None:
         return severity
-    try:
-        up = Severity.parse(str(want))
-    except ValueError:
-        return severity
-    return up if up.rank > severity.rank else severity
+    for key, raise_ in (("escalate", True), ("soften", False)):
+        want = f.data.get(key)
+        if not want:
+            continue
+        try:
+            to = Severity.parse(str(want))
+        except ValueError:
+            continue
+        if (to.rank > severity.rank) if raise_ else (to.rank < severity.rank):
+            return to
+    return severity
 
 
 def _suppressed(ctx: Context, f: Finding) -> bool:

@@ -124,9 +124,23 @@ def test_stock_defaults_flag_only_toolchain_switching(goenv: gotool.GoEnvDirs, t
     for k in ("GOPROXY", "GOSUMDB", "GOTOOLCHAIN"):
         del e[k]
     found = env_findings(e, tmp_path)
+    # The distribution's own GOTOOLCHAIN=auto, with nothing asking to switch: info,
+    # so a stock install passes the default --fail-on warning.
     assert [(f.rule, f.file, f.line, f.severity.value) for f in found] == [
-        ("toolchain-auto-switch", str(farm / "go.env"), 12, "warning")
+        ("toolchain-auto-switch", str(farm / "go.env"), 12, "info")
     ]
+    assert "the Go distribution's default" in found[0].message
+    # The same value chosen by the user is theirs to answer for: warning.
+    write_goenv(goenv, "GOTOOLCHAIN=auto")
+    found = env_findings(e, tmp_path)
+    assert [(f.rule, f.file, f.severity.value) for f in found] == [
+        ("toolchain-auto-switch", str(goenv.goenv_file), "warning")
+    ]
+    # And once a go.mod asks for a newer toolchain, even the default is an error.
+    write_goenv(goenv, "")
+    (tmp_path / "go.mod").write_text("module example.com/m\n\ngo 1.99\n")
+    found = env_findings(e, tmp_path)
+    assert [(f.rule, f.severity.value) for f in found] == [("toolchain-auto-switch", "error")]
 
 
 @pytest.mark.parametrize("rule,var,value,gist", CASES, ids=[f"{c[0]}:{c[2][:30]}" for c in CASES])

@@ -30,8 +30,8 @@ from gozt_lint.goenv import (
     gopath_list,
     is_executable_file,
     path_dirs,
-    read_regular,
 )
+from gozt_lint.fileio import read_regular
 from gozt_lint import goenv
 from gozt_lint.module import path_match, split_patterns
 from gozt_lint.rules import rule
@@ -571,12 +571,14 @@ def toolchain_auto_switch(ctx: Context) -> Iterator[Finding]:
     msg = f"GOTOOLCHAIN={s.value} lets the toolchain or go line of any go.mod/go.work make the go command {what}"
     local = gover.from_toolchain(env.go_version or "")
     minimum = local if low == "local" else gover.from_toolchain(low)
-    if not minimum:
-        yield at(s, msg)
-        return
-    asks = _modfile_requests(ctx, minimum)
+    asks = _modfile_requests(ctx, minimum) if minimum else []
     if not asks:
-        yield at(s, msg)
+        if s.source in (GOROOT_ENV, DEFAULT):
+            # The Go distribution's own default, and nothing here asks for another
+            # toolchain: worth knowing, not worth failing every commit over.
+            yield at(s, f"{msg}; this is the Go distribution's default", soften="info")
+        else:
+            yield at(s, msg)
         return
     first = asks[0]
     where = f"{first['file']}:{first['line']}" if first["line"] else str(first["file"])
