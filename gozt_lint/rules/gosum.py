@@ -55,12 +55,6 @@ def gosum_unknown_algorithm(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-def _usable(ln: SumLine) -> bool:
-    """A line the go command keeps and can check against (h1:, not the legacy
-    empty-go.mod hash it drops)."""
-    return ln.hash.startswith("h1:") and not ln.legacy_empty_gomod
-
-
 def _workspace_groups(ctx: Context) -> dict[Path, list[Path]]:
     """For each go.work in scope, the sum files the go command reads in that
     workspace: go.work.sum and every used module's go.sum."""
@@ -87,7 +81,7 @@ def gosum_conflict(ctx: Context) -> Iterator[Finding]:
     seen: dict[tuple[str, str], tuple[str, SumLine]] = {}
     for sf in sorted(files, key=lambda f: (not f.path.endswith("go.work.sum"), f.path)):
         for ln in sf.lines:
-            if not _usable(ln) or not is_h1(ln.hash):
+            if not ln.usable or not is_h1(ln.hash):
                 continue
             first = seen.get(ln.key)
             if first is None:
@@ -136,7 +130,7 @@ def gosum_missing(ctx: Context) -> Iterator[Finding]:
             if sf is None:
                 continue
             any_file = True
-            have.update(ln.key for ln in sf.lines if _usable(ln))
+            have.update(ln.key for ln in sf.lines if ln.usable)
         for n in needs:
             if n.key in have or n.required_path in local:
                 continue
