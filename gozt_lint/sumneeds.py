@@ -100,7 +100,36 @@ def needed_sums(ctx: Context, unit: Unit) -> list[Need]:
     for _, mod_mf in mods:
         if mod_mf.syntax_ok:
             out.extend(n for n in _needs_of(mod_mf, mf) if n.required_path not in local)
-    return out
+    return _selected_zips_only(out)
+
+
+def _selected_zips_only(needs: list[Need]) -> list[Need]:
+    """A workspace builds each module at one version, at least the highest its
+    modules require (MVS), so only that version's zip can be needed; a lower
+    requirement needs just its /go.mod line (its go.mod is still read)."""
+    from gozt_lint import module as mod
+
+    top: dict[str, str] = {}
+    for n in needs:
+        if n.path not in top or mod.compare(n.version, top[n.path]) > 0:
+            top[n.path] = n.version
+    return [n for n in needs if n.gomod or n.version == top[n.path]]
+
+
+def workspace_of(ctx: Context, unit: Unit) -> Unit | None:
+    """The go.work the go command uses in a module's directory (GOWORK, else the
+    nearest upward), when it uses that module; None in single-module mode."""
+    from gozt_lint.context import unit_for
+
+    if unit.kind != "mod" or unit.main.name != "go.mod":
+        return None
+    gowork = ctx.active_gowork(unit.dir)
+    w = unit_for(gowork) if gowork is not None else None
+    if w is None or w.kind != "work":
+        return None
+    if any(os.path.normpath(mu.main) == os.path.normpath(unit.main) for mu, _ in workspace_modules(ctx, w)):
+        return w
+    return None
 
 
 def _with_graph(ctx: Context, unit: Unit, mf: ModFile, needs: list[Need]) -> list[Need]:
