@@ -46,3 +46,22 @@ def test_module_in_workspace_needs_only_what_the_workspace_builds(goenv: gotool.
     assert code != 0
     found = missing(ws, [ws / "c" / "go.mod"], alone)
     assert sorted(f.data["sum_line"] for f in found) == ["example.com/dep v1.0.0", "example.com/dep v1.0.0/go.mod"]
+
+
+def test_vendored_module_is_built_without_go_sum(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
+    """With vendor/ and go >= 1.14 the go command builds with -mod=vendor and never reads
+    go.sum, so nothing is missing from it; an explicit -mod in GOFLAGS decides otherwise."""
+    proxy = gomods.build_proxy(tmp_path / "proxy")
+    d = tmp_path / "app"
+    gomods.tidy(goenv, proxy, d, {"example.com/dep": "v1.0.0"})
+    goenv.go("mod", "vendor", cwd=d, env=gomods.proxy_env(goenv, proxy))
+    (d / "go.sum").write_text("")
+    offline = {"GOPROXY": "off", "GOFLAGS": ""}
+    goenv.go("build", "./...", cwd=d, env=offline)
+    environ = {**goenv.environ, "GOFLAGS": ""}
+    assert missing(d, [d / "go.mod"], environ) == []
+    assert missing(d, [d / "go.mod"], {**environ, "GOFLAGS": "-mod=vendor"}) == []
+    readonly = {**offline, "GOFLAGS": "-mod=readonly"}
+    assert goenv.go("build", "./...", cwd=d, env=readonly, check=False).returncode != 0
+    found = missing(d, [d / "go.mod"], {**environ, "GOFLAGS": "-mod=readonly"})
+    assert sorted(f.data["sum_line"] for f in found) == ["example.com/dep v1.0.0", "example.com/dep v1.0.0/go.mod"]

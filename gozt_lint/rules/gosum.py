@@ -99,7 +99,7 @@ def gosum_conflict(ctx: Context) -> Iterator[Finding]:
 
 @rule("gosum-missing", Severity.ERROR, "a required module lacks its go.sum lines")
 def gosum_missing(ctx: Context) -> Iterator[Finding]:
-    from gozt_lint.sumneeds import needed_sums, workspace_modules, workspace_of
+    from gozt_lint.sumneeds import builds_from_vendor, needed_sums, workspace_modules, workspace_of
 
     # A module is checked in the workspace the go command uses in its directory: a
     # go.work in the run that uses it, else the one the go command finds there
@@ -115,6 +115,9 @@ def gosum_missing(ctx: Context) -> Iterator[Finding]:
             continue
         w = u if u.kind == "work" else in_workspace.get(os.path.normpath(u.main)) or workspace_of(ctx, u)
         if w is None:
+            if builds_from_vendor(ctx, u, mf):
+                ctx.note(f"gosum-missing: {u.main} is built from vendor/ (-mod=vendor), which never reads go.sum; not checked")
+                continue
             needs, sum_paths = needed_sums(ctx, u), [u.sum]
         else:
             # The workspace's needs (its replacements, its selected versions), those of this file.
