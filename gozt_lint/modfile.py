@@ -587,6 +587,11 @@ _WORK_BLOCKS = frozenset(("godebug", "use", "replace"))
 _LAX_VERBS = frozenset(("go", "module", "retract", "require", "ignore"))
 
 
+def _mv(path: str, version: str | None) -> str:
+    """module.Version.String: path@version, or the path alone."""
+    return f"{path}@{version}" if version else path
+
+
 def _version_error(verb: str, path: str, version: str, why: str) -> str:
     head = f"{verb} {path}: " if path else f"{verb}: "
     return f"{head}version {mod.quote(version)} invalid: {why}"
@@ -776,8 +781,39 @@ class _Builder:
                 why = mod.check_path(r.new_path)
                 if why:
                     self.err(r.span, f"replace {r.old_path}: replacement {why}", LOAD)
+        self._replace_conflicts()
+        if mf.kind == "work":
+            self._use_repeats()
         if mf.toolchain is not None and mf.toolchain.version != "default" and not from_toolchain(mf.toolchain.version):
             self.err(mf.toolchain.span, f"invalid toolchain {mod.quote(mf.toolchain.version)}", LOAD)
+
+    def _replace_conflicts(self) -> None:
+        """modload.toReplaceMap: two replace lines for the same module (and version,
+        or both without one) with different targets stop every go command that
+        loads the file; the same target twice is fine."""
+        seen: dict[tuple[str, str], Replace] = {}
+        for r in self.mf.replace:
+            old = (r.old_path, r.old_version or "")
+            prev = seen.get(old)
+            if prev is not None and (prev.new_path, prev.new_version) != (r.new_path, r.new_version):
+                self.err(
+                    r.span,
+                    f"conflicting replacements for {_mv(*old)}: {_mv(prev.new_path, prev.new_version)} and "
+                    f"{_mv(r.new_path, r.new_version)}",
+                    LOAD,
+                )
+            seen[old] = r
+
+    def _use_repeats(self) -> None:
+        """modload.LoadWorkFile: a directory used twice (after joining a relative
+        path to the go.work directory, which cleans it) is refused."""
+        work_dir = os.path.dirname(os.path.abspath(self.mf.path))
+        seen: set[str] = set()
+        for u in self.mf.use:
+            root = u.dir if os.path.isabs(u.dir) else os.path.normpath(os.path.join(work_dir, u.dir))
+            if root in seen:
+                self.err(u.span, f"path {root} appears multiple times in workspace", LOAD)
+            seen.add(root)
 
     def _module_checks(self, has_statements: bool) -> None:
         mf = self.mf

@@ -143,6 +143,18 @@ def test_stock_defaults_flag_only_toolchain_switching(goenv: gotool.GoEnvDirs, t
     assert [(f.rule, f.severity.value) for f in found] == [("toolchain-auto-switch", "error")]
 
 
+@pytest.mark.parametrize("value", ["path", "local+auto", "go1.21.0+auto"])
+def test_patched_goroot_go_env_is_not_the_stock_default(value: str, goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
+    # Go distributions ship GOTOOLCHAIN=auto; any other switching value in go.env
+    # was put there by someone, so it is judged like a value the user chose.
+    farm = envtool.goroot_farm(tmp_path / "goroot", envtool.STOCK_GO_ENV.replace("GOTOOLCHAIN=auto", f"GOTOOLCHAIN={value}"))
+    e = clean_environ(goenv, GOROOT=str(farm))
+    del e["GOTOOLCHAIN"]
+    found = env_findings(e, tmp_path)
+    assert [(f.rule, f.file, f.severity.value) for f in found] == [("toolchain-auto-switch", str(farm / "go.env"), "warning")]
+    assert "the Go distribution's default" not in found[0].message
+
+
 @pytest.mark.parametrize("rule,var,value,gist", CASES, ids=[f"{c[0]}:{c[2][:30]}" for c in CASES])
 def test_rule_from_environment(goenv: gotool.GoEnvDirs, tmp_path: Path, rule: str, var: str, value: str, gist: str) -> None:
     found = env_findings(_env_case(goenv, var, value), tmp_path)

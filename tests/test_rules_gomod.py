@@ -37,6 +37,7 @@ LOAD_CASES = {
     "bad-module-path": 'module "example.com/a b"\n\ngo 1.21\n',
     "reserved-module-path": "module toolchain\n\ngo 1.21\n",
     "retract-noncanonical": "module example.com/m\n\ngo 1.21\n\nretract v1.0\n",
+    "conflicting-replacements": "module example.com/m\n\ngo 1.21\n\nreplace example.com/a => ./a\nreplace example.com/a => ./b\n",
 }
 
 
@@ -55,6 +56,11 @@ def test_clean_modules_pass_go_and_us(goenv: gotool.GoEnvDirs, tmp_path: Path) -
         "local-name": "module m\n",
         "replaced-dotless": "module example.com/m\n\ngo 1.21\n\nrequire foo v0.0.0\n\nreplace foo => ./foo\n",
         "empty": "",
+        # The same replacement twice, and different replacements for different versions: not a conflict.
+        "repeated-replacements": (
+            "module example.com/m\n\ngo 1.21\n\nreplace example.com/a => ./a\nreplace example.com/a => ./a\n"
+            "replace example.com/a v1.0.0 => ./b\n"
+        ),
     }
     for name, text in cases.items():
         gomod = write_mod(tmp_path / name, text)
@@ -65,6 +71,25 @@ def test_clean_modules_pass_go_and_us(goenv: gotool.GoEnvDirs, tmp_path: Path) -
             p = goenv.go("list", "-m", "all", cwd=gomod.parent, check=False)
             assert p.returncode == 0, (name, p.stderr)
         assert run([gomod], tmp_path, ["gomod-syntax"]) == [], name
+
+
+def test_conflicting_replacements_point_at_the_second(tmp_path: Path) -> None:
+    gomod = write_mod(tmp_path / "m", "module example.com/m\n\nreplace example.com/a => ./a\nreplace example.com/a => ./b\n")
+    [f] = run([gomod], tmp_path, ["gomod-syntax"])
+    assert f.line == 4
+    assert f.message == "conflicting replacements for example.com/a: ./a and ./b"
+
+
+@pytest.mark.parametrize("second", ["./m", "m", "m/", "./x/../m"])
+def test_go_work_use_twice_is_refused(second: str, goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
+    write_mod(tmp_path / "m", "module example.com/m\n\ngo 1.21\n")
+    work = tmp_path / "go.work"
+    work.write_text(f"go 1.21\n\nuse ./m\nuse {second}\n")
+    [f] = run([work], tmp_path, ["gomod-syntax"])
+    assert (f.line, f.data["stage"]) == (4, "load")
+    assert f.message == f"path {tmp_path / 'm'} appears multiple times in workspace"
+    p = goenv.go("list", "-m", cwd=tmp_path, check=False, env={"GOWORK": str(work)})
+    assert p.returncode != 0 and "appears multiple times" in p.stderr
 
 
 def test_syntax_error_position_and_wording(tmp_path: Path) -> None:

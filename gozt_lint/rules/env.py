@@ -573,9 +573,10 @@ def toolchain_auto_switch(ctx: Context) -> Iterator[Finding]:
     minimum = local if low == "local" else gover.from_toolchain(low)
     asks = _modfile_requests(ctx, minimum) if minimum else []
     if not asks:
-        if s.source in (GOROOT_ENV, DEFAULT):
+        if s.source in (GOROOT_ENV, DEFAULT) and s.value == "auto":
             # The Go distribution's own default, and nothing here asks for another
-            # toolchain: worth knowing, not worth failing every commit over.
+            # toolchain: worth knowing, not worth failing every commit over. Any
+            # other switching value in GOROOT/go.env was written there by someone.
             yield at(s, f"{msg}; this is the Go distribution's default", soften="info")
         else:
             yield at(s, msg)
