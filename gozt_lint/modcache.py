@@ -468,7 +468,8 @@ def _memo_dir(top: str, path: str, version: str, kind: str, memo: Memo | None, o
     exclude = dirhash.toolchain_copy if kind == "toolchain" else None
     for attempt in range(2):
         lst = dirhash.list_dir(top)
-        key = dir_key("dir", top, lst.fingerprint(), f"{prefix}|{kind}")
+        # "|2": results since the directory count ("dirs") was added.
+        key = dir_key("dir", top, lst.fingerprint(), f"{prefix}|{kind}|2")
         if memo is not None and attempt == 0:
             hit = memo.get(key)
             if isinstance(hit, dict):
@@ -480,6 +481,7 @@ def _memo_dir(top: str, path: str, version: str, kind: str, memo: Memo | None, o
         d = res.to_json()
         d["writable_files"] = [dirhash.show(n) for n, s, _ in lst.files if s[2] & 0o222]
         d["writable_dirs"] = [dirhash.show(n) or "." for n, s in lst.dirs if s[2] & 0o222]
+        d["dirs"] = len(lst.dirs)
         if not res.unstable:
             out["memo"].append((key, d))
         return d

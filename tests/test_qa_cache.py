@@ -1,0 +1,69 @@
+"""Black-box QA of the cache, toolchain and snapshot families against caches the
+real go command fills (hermetic: a file:// proxy, GOTOOLCHAIN=local)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from gozt_lint import engine
+from gozt_lint.context import Context, Options
+from gozt_lint.finding import Finding
+from tests import gotool
+
+M, MV = "example.com/m", "v1.0.0"
+FILES_M = {
+    "go.mod": "module example.com/m\n\ngo 1.21\n",
+    "m.go": 'package m\n\nfunc Hello() string { return "hello" }\n',
+    "sub/sub.go": "package sub\n\nconst X = 1\n",
+}
+APP_MAIN = 'package main\n\nimport "example.com/m"\n\nfunc main() { println(m.Hello()) }\n'
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[tuple[gotool.GoEnvDirs, Path]]:
+    proxy = tmp_path / "proxy"
+    gotool.add_module(proxy, M, MV, FILES_M)
+    env = gotool.hermetic_env(tmp_path / "env", GOPROXY=gotool.proxy_url(proxy), GOFLAGS="-mod=mod")
+    app = tmp_path / "app"
+    gotool.write_module(app, "example.com/app", requires={M: MV}, code=APP_MAIN)
+    env.go("mod", "tidy", cwd=app)
+    yield env, app
+    env.cleanup()
+
+
+def run(env: gotool.GoEnvDirs, cwd: Path, *select: str, **environ: str) -> list[Finding]:
+    e = {**env.environ, "GOFLAGS": "", **environ}
+    ctx = Context(cwd=cwd, environ=e, options=Options(select=list(select), memo=False, jobs=1))
+    ctx.discover()
+    res = engine.run(ctx)
+    assert not res.internal_errors and not res.input_errors, (res.internal_errors, res.input_errors)
+    return res.findings
+
+
+def test_cache_filled_with_modcacherw_on_the_command_line_is_clean(world: tuple[gotool.GoEnvDirs, Path]) -> None:
+    # `go mod download -modcacherw` (a common CI step, so the cache can be
+    # deleted) leaves every directory writable and every file 0444; gozt-lint,
+    # run later without that flag in GOFLAGS, must recognise go's own layout.
+    env, app = world
+    gotool.make_writable(env.gomodcache)
+    import shutil
+
+    shutil.rmtree(env.gomodcache)
+    env.go("mod", "download", "-modcacherw", cwd=app)
+    env.go("build", "-modcacherw", "-o", os.devnull, ".", cwd=app)
+    ext = env.gomodcache / f"{M}@{MV}"
+    assert os.stat(ext / "sub").st_mode & 0o200 and not os.stat(ext / "m.go").st_mode & 0o222
+    assert run(env, app, "modcache", "buildcache") == []
+
+
+def test_one_writable_directory_in_a_read_only_module_is_still_reported(world: tuple[gotool.GoEnvDirs, Path]) -> None:
+    env, app = world
+    env.go("mod", "download", cwd=app)
+    ext = env.gomodcache / f"{M}@{MV}"
+    os.chmod(ext / "sub", 0o755)
+    found = [f for f in run(env, app, "modcache") if f.rule == "modcache-writable"]
+    assert len(found) == 1 and "1 directory writable" in found[0].message
