@@ -79,6 +79,17 @@ def test_env_drift(repo: tuple[Path, dict[str, str], Path]) -> None:
     assert d["old"] == "off" and d["new"] == "https://proxy.example.com"  # type: ignore[index]
 
 
+def test_snapshot_file_alone_runs_the_comparison(repo: tuple[Path, dict[str, str], Path]) -> None:
+    # `gozt-lint --snapshot FILE` without --all or --select used to ignore the file
+    # silently (the snapshot family is deep): a gate that always passed.
+    r, env, _ = repo
+    snapshot(r, env)
+    p = cli(r, {**env, "GOPROXY": "https://proxy.example.com"}, "--snapshot", str(r.parent / "snap.json"), "--format", "json")
+    doc = json.loads(p.stdout)
+    assert p.returncode == 1 and whats([f for f in doc["findings"] if f["rule"] == "snapshot-drift"]) == ["env GOPROXY"]
+    assert "snapshot-drift" in doc["rules_run"] and "modcache-dir-tampered" not in doc["rules_run"]
+
+
 def test_go_binary_drift(repo: tuple[Path, dict[str, str], Path], tmp_path: Path) -> None:
     r, env, _ = repo
     env = {**env, "GOROOT": str(gotool.goroot())}
