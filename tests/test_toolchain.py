@@ -211,6 +211,21 @@ def test_installed_with_sum_is_verified(goenv: gotool.GoEnvDirs, gobin: tuple[Pa
     assert res.findings == []
 
 
+def test_links_to_the_goroot_in_use_are_the_toolchain_not_installed_binaries(
+    goenv: gotool.GoEnvDirs, gobin: tuple[Path, Path, dict[str, str]], tmp_path: Path
+) -> None:
+    # `ln -s $GOROOT/bin/go ~/go/bin/go`, or GOBIN=$GOROOT/bin: the go distribution's
+    # own cmd/go has no module information by nature; toolchain-mismatch and
+    # toolchain-drift judge it, gobin-unverified has nothing to add.
+    bindir, _proxy, _penv = gobin
+    goroot = gotool.goroot()
+    (bindir / "go").symlink_to(goroot / "bin" / "go")
+    env = {**goenv.environ, "GOROOT": str(goroot)}
+    assert run(env, tmp_path, "gobin-unverified").findings == []
+    res = run({**env, "GOBIN": str(goroot / "bin")}, tmp_path, "gobin-unverified")
+    assert res.findings == [] and not res.internal_errors
+
+
 def test_local_build_and_dirty_tree(goenv: gotool.GoEnvDirs, gobin: tuple[Path, Path, dict[str, str]], tmp_path: Path) -> None:
     bindir, proxy, penv = gobin
     src = tmp_path / "src"
