@@ -670,6 +670,13 @@ def verify(
     return rep
 
 
+def resolve_root(root: str) -> str:
+    """A cache root that is itself a link to a directory (a cache moved to another
+    disk) is what the go command uses through it, so it is verified there; below
+    the root nothing is ever followed."""
+    return os.path.realpath(root) if os.path.islink(root) and os.path.isdir(root) else root
+
+
 def for_context(ctx: Context) -> Report | None:
     """The verified cache for this run (computed once, shared by the rules)."""
     return ctx.once(_for_context)
@@ -688,7 +695,7 @@ def _for_context(ctx: Context) -> Report | None:
         return None
     m = memo_mod.for_context(ctx)
     rep = verify(
-        root,
+        resolve_root(root),
         m,
         goroot=env.goroot,
         goflags=env.get("GOFLAGS"),

@@ -67,3 +67,27 @@ def test_one_writable_directory_in_a_read_only_module_is_still_reported(world: t
     os.chmod(ext / "sub", 0o755)
     found = [f for f in run(env, app, "modcache") if f.rule == "modcache-writable"]
     assert len(found) == 1 and "1 directory writable" in found[0].message
+
+
+def test_symlinked_cache_roots_are_verified_through_the_link(world: tuple[gotool.GoEnvDirs, Path], tmp_path: Path) -> None:
+    # GOMODCACHE / GOCACHE moved to another disk and linked back: the go command
+    # uses them through the link, so they must be verified, not skipped with a note.
+    env, app = world
+    env.go("build", "-o", os.devnull, ".", cwd=app)
+    moved = tmp_path / "disk"
+    moved.mkdir()
+    for var in ("GOMODCACHE", "GOCACHE"):
+        src = Path(env.environ[var])
+        src.rename(moved / var)
+        src.symlink_to(moved / var)
+    assert run(env, app, "modcache", "buildcache") == []
+    ext = moved / "GOMODCACHE" / f"{M}@{MV}"
+    os.chmod(ext, 0o755)
+    (ext / "extra.go").write_text("package m\n")
+    os.chmod(ext / "extra.go", 0o444)
+    os.chmod(ext, 0o555)
+    out = next(p for p in sorted((moved / "GOCACHE").glob("*/*-d")) if p.is_file() and p.stat().st_size > 0)
+    data = bytearray(out.read_bytes())
+    data[-1] ^= 1
+    out.write_bytes(bytes(data))
+    assert sorted(f.rule for f in run(env, app, "modcache", "buildcache")) == ["buildcache-output-tampered", "modcache-dir-tampered"]
