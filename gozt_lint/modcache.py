@@ -331,6 +331,8 @@ def _check_info(data: bytes, path: str, version: str) -> list[str]:
         info = json.loads(data)
     except (ValueError, UnicodeDecodeError) as e:
         return [f"not JSON ({e})"]
+    except RecursionError:  # json's parser recurses per nesting level
+        return ["not JSON the go command would accept (nested too deeply)"]
     if not isinstance(info, dict):
         return ["not a JSON object"]
     out = []
@@ -706,6 +708,10 @@ def _for_context(ctx: Context) -> Report | None:
         ctx.note(f"modcache: no module cache at {root}")
     if rep.layout.error:
         ctx.note(f"modcache: {rep.layout.error}")
+    # A bug or an input we did not foresee must not pass for a clean entry.
+    for (path, version), r in sorted(rep.results.items()):
+        if r.get("crash"):
+            ctx.note(f"modcache: internal error verifying {path}@{version}: {r['crash']}; this entry was not verified")
     for msg in m.errors:
         ctx.note(msg)
     return rep

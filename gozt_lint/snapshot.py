@@ -269,6 +269,8 @@ def load_file(path: str) -> dict[str, Any]:
         raise InputError(path, f"snapshot is not UTF-8 (byte {e.start})") from None
     except json.JSONDecodeError as e:
         raise InputError(path, f"line {e.lineno} column {e.colno}: not a gozt-lint snapshot: {e.msg}") from None
+    except RecursionError:  # json's parser recurses per nesting level
+        raise InputError(path, "not a gozt-lint snapshot: nested too deeply") from None
     if not isinstance(doc, dict) or "format" not in doc:
         raise InputError(path, "not a gozt-lint snapshot (no \"format\" field)")
     if doc.get("format") != FORMAT:

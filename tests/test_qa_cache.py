@@ -91,3 +91,39 @@ def test_symlinked_cache_roots_are_verified_through_the_link(world: tuple[gotool
     data[-1] ^= 1
     out.write_bytes(bytes(data))
     assert sorted(f.rule for f in run(env, app, "modcache", "buildcache")) == ["buildcache-output-tampered", "modcache-dir-tampered"]
+
+
+def test_a_deeply_nested_info_does_not_switch_off_the_checks_of_its_entry(world: tuple[gotool.GoEnvDirs, Path]) -> None:
+    # json.loads raises RecursionError (not ValueError) on deep nesting; the worker
+    # lost the whole entry, so a tampered directory next to such a planted .info
+    # came out as a mere orphan-dir warning ("no .ziphash or .zip").
+    env, app = world
+    env.go("mod", "download", cwd=app)
+    info = env.gomodcache / "cache" / "download" / M / "@v" / f"{MV}.info"
+    os.chmod(info, 0o644)
+    info.write_text("[" * 100_000 + "]" * 100_000)
+    ext = env.gomodcache / f"{M}@{MV}"
+    os.chmod(ext, 0o755)
+    (ext / "extra.go").write_text("package m\n")
+    os.chmod(ext / "extra.go", 0o444)
+    os.chmod(ext, 0o555)
+    found = sorted(f.rule for f in run(env, app, "modcache"))
+    assert found == ["modcache-dir-tampered", "modcache-info-invalid"]
+
+
+def test_an_entry_that_cannot_be_verified_is_said_not_passed_over(world: tuple[gotool.GoEnvDirs, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from gozt_lint import dirhash
+
+    env, app = world
+    env.go("mod", "download", cwd=app)
+
+    def boom(*a: object, **k: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dirhash, "hash_zip", boom)
+    e = {**env.environ, "GOFLAGS": "", "GOZT_LINT_POOL": "thread"}
+    ctx = Context(cwd=app, environ=e, options=Options(select=["modcache"], memo=False, jobs=1))
+    ctx.discover()
+    res = engine.run(ctx)
+    assert res.findings == []
+    assert any(f"{M}@{MV}" in n and "boom" in n and "not verified" in n for n in res.notes), res.notes

@@ -196,6 +196,7 @@ def test_snapshot_to_stdout_and_bad_files(repo: tuple[Path, dict[str, str], Path
         ("list.json", b"[1, 2]", "not a gozt-lint snapshot"),
         ("future.json", b'{"format": 99}', "format 99 is not supported"),
         ("broken.json", b'{"format": 1,\n "env": ', "line 2 column"),
+        ("deep.json", b'{"format": 1, "go": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
     ):
         (r.parent / name).write_bytes(content)
         p = cli(r, env, "--all", "--select", "snapshot", "--snapshot", str(r.parent / name))

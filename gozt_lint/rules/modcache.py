@@ -198,8 +198,8 @@ def orphan_dir(ctx: Context) -> Iterator[Finding]:
         return
     lines = _sum_lines(ctx)
     for e, r in modcache.iter_entries(rep):
-        if not e.extracted or "partial" in e.files:
-            continue
+        if not e.extracted or "partial" in e.files or r.get("crash"):
+            continue  # (a crashed verification is a note, not a missing reference)
         ref, _src = modcache.reference_hash(rep, e)
         if ref is not None:
             continue
