@@ -282,6 +282,11 @@ def cached_toolchains(ctx: Context) -> list[CachedToolchain]:
         d = os.path.join(base, name)
         if parsed is None or not os.path.isdir(d):
             continue
+        # An extraction that was interrupted (its .partial marker is left): the go
+        # command never runs that directory, it removes and unpacks it again
+        # (modfetch DownloadDir); modcache-incomplete reports the leftover.
+        if os.path.lexists(os.path.join(cache, "cache", "download", TOOLCHAIN_MODULE, "@v", version + ".partial")):
+            continue
         go = read_binary(os.path.join(d, "bin", "go"))
         out.append(CachedToolchain(d, version, parsed[0], parsed[1], read_version_file(d), go))
     return out

@@ -193,6 +193,20 @@ def test_cached_toolchain_modules(goenv: gotool.GoEnvDirs, tmp_path: Path) -> No
     assert listed == {(v, v), ("go1.99.0", v)}
 
 
+def test_interrupted_toolchain_extraction_is_not_a_mismatch(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
+    # Ctrl-C while the go command unpacks a toolchain leaves a .partial marker and
+    # a half-filled directory (no bin/go yet). The go command never runs such a
+    # directory (it removes and unpacks it again); modcache-incomplete says it.
+    d = _cached_toolchain(goenv.gomodcache, "go1.99.0", "go1.99.0")
+    shutil.rmtree(d / "bin")
+    vdir = goenv.gomodcache / "cache" / "download" / "golang.org" / "toolchain" / "@v"
+    vdir.mkdir(parents=True)
+    (vdir / "v0.0.1-go1.99.0.linux-amd64.partial").write_bytes(b"")
+    assert run(goenv.environ, tmp_path, "toolchain-mismatch").findings == []
+    (vdir / "v0.0.1-go1.99.0.linux-amd64.partial").unlink()
+    assert [f.rule for f in run(goenv.environ, tmp_path, "toolchain-mismatch").findings] == ["toolchain-mismatch"]
+
+
 # -- GOBIN ----------------------------------------------------------------------------------------
 
 
