@@ -372,12 +372,17 @@ def _check_origin(origin: Any, path: str, version: str, rev: str | None) -> list
     url = origin.get("URL")
     if isinstance(url, str) and url and path.startswith(_HOSTED):
         parts = path.split("/")
-        root = "/".join(parts[:3])
+        # github.com and bitbucket.org repositories are always host/owner/repo
+        # (cmd/go/internal/vcs vcsPaths); GitLab nests groups and the go command
+        # finds the root through go-get, so there any longer prefix may be it.
+        roots = ["/".join(parts[:n]) for n in range(3, len(parts) + 1 if path.startswith("gitlab.com/") else 4)]
         u = re.sub(r"^(https?|git|ssh)://(git@)?", "", url).removesuffix("/").removesuffix(".git")
-        if u.lower() != root.lower():
-            out.append(f"Origin.URL {url!r} is not the repository of {path} ({root})")
+        root = next((r for r in roots if r.lower() == u.lower()), None)
+        if root is None:
+            out.append(f"Origin.URL {url!r} is not the repository of {path} ({roots[0]})")
+            root = roots[0]
         sub = origin.get("Subdir")
-        rest = "/".join(parts[3:])
+        rest = "/".join(parts[len(root.split("/")) :])
         if isinstance(sub, str) and sub:
             pm = module.split_path_version(path)
             allowed = {rest}

@@ -127,3 +127,40 @@ def test_an_entry_that_cannot_be_verified_is_said_not_passed_over(world: tuple[g
     res = engine.run(ctx)
     assert res.findings == []
     assert any(f"{M}@{MV}" in n and "boom" in n and "not verified" in n for n in res.notes), res.notes
+
+
+GITLAB_INFO = (
+    b'{"Version":"v0.130.0","Time":"2025-06-11T15:31:19Z","Origin":{"VCS":"git",'
+    b'"URL":"https://gitlab.com/gitlab-org/api/client-go.git","Hash":"89f40840a274c719f4ecc624472df9825c63e055",'
+    b'"Ref":"refs/tags/v0.130.0"}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "url", "subdir", "ok"),
+    [
+        # GitLab nests groups; the go command finds the repository root through
+        # go-get, so it may be deeper than host/owner/repo (proxy.golang.org's
+        # own .info for gitlab.com/gitlab-org/api/client-go, as cached).
+        ("gitlab.com/gitlab-org/api/client-go", "https://gitlab.com/gitlab-org/api/client-go.git", None, True),
+        ("gitlab.com/group/sub/project/pkg/v2", "https://gitlab.com/group/sub/project", "pkg", True),
+        ("gitlab.com/group/project", "https://gitlab.com/group/project", None, True),
+        ("gitlab.com/group/sub/project", "https://gitlab.com/other/project", None, False),
+        ("gitlab.com/group/sub/project", "https://gitlab.com/group/sub/project", "elsewhere", False),
+        # github.com's root is always host/owner/repo (cmd/go/internal/vcs vcsPaths).
+        ("github.com/o/r/sub", "https://github.com/o/r/sub", None, False),
+        ("github.com/o/r/sub", "https://github.com/o/r", "sub", True),
+    ],
+)
+def test_info_origin_repository_roots(path: str, url: str, subdir: str | None, ok: bool) -> None:
+    import json
+
+    from gozt_lint import modcache
+
+    origin = {"VCS": "git", "URL": url, "Hash": "89f40840a274c719f4ecc624472df9825c63e055"}
+    if subdir:
+        origin["Subdir"] = subdir
+    data = json.dumps({"Version": "v2.0.0", "Time": "2025-06-11T15:31:19Z", "Origin": origin}).encode()
+    assert (modcache._check_info(data, path, "v2.0.0") == []) is ok
+    if path == "gitlab.com/gitlab-org/api/client-go":
+        assert modcache._check_info(GITLAB_INFO, path, "v0.130.0") == []
