@@ -399,6 +399,30 @@ def _unit_for(ctx: Context, p: Path) -> Any:
     return None
 
 
+def scope(ctx: Context) -> Context:
+    """The context to compare in: the scope `gozt-lint snapshot` records (every module
+    under the repository root, as with --all), whatever paths this run was given.
+    Comparing a narrower run (no --all, a workspace root, one file) with the whole
+    recorded repository would report every module left out as vanished."""
+    return ctx.once(_scope)
+
+
+def _scope(ctx: Context) -> Context:
+    from gozt_lint.context import Context, Options
+
+    o = ctx.options
+    if o.all and not o.paths:
+        return ctx
+    wide = Context(
+        cwd=ctx.cwd,
+        environ=ctx.environ,
+        config=ctx.config,
+        options=Options(all=True, snapshot=o.snapshot, memo=o.memo, jobs=o.jobs, online=o.online, go=o.go),
+    )
+    wide.discover()
+    return wide
+
+
 def current(ctx: Context) -> dict[str, Any]:
     """The snapshot of now, for the file given with --snapshot (memoize with ctx.once)."""
     old = recorded(ctx)

@@ -90,6 +90,26 @@ def test_snapshot_file_alone_runs_the_comparison(repo: tuple[Path, dict[str, str
     assert "snapshot-drift" in doc["rules_run"] and "modcache-dir-tampered" not in doc["rules_run"]
 
 
+def test_narrower_run_compares_the_whole_recorded_repository(tmp_path: Path, goenv: gotool.GoEnvDirs) -> None:
+    # `gozt-lint snapshot` records every module of the repository; a run without
+    # --all (or on one file) sees only the module at hand, and used to report every
+    # other recorded module as vanished.
+    proxy = gomods.build_proxy(tmp_path / "proxy")
+    r = tmp_path / "repo"
+    gomods.tidy(goenv, proxy, r, {"example.com/dep": "v1.0.0"})
+    gomods.tidy(goenv, proxy, r / "tools", {"example.com/dep": "v1.0.0"}, modpath="example.com/tools")
+    env = gomods.git_env(goenv.environ)
+    gomods.init_repo(r, env)
+    doc = snapshot(r, env)
+    assert set(doc["graph"]) == {"go.mod", "tools/go.mod"}  # type: ignore[arg-type]
+    for cwd, args in ((r, ()), (r / "tools", ()), (r, ("go.sum",))):
+        p = cli(cwd, env, "--select", "snapshot", "--snapshot", str(r.parent / "snap.json"), "--format", "json", *args)
+        assert p.returncode == 0 and json.loads(p.stdout)["findings"] == [], (cwd, args, p.stdout)
+    (r / "tools" / "go.sum").write_text((r / "tools" / "go.sum").read_text().replace("h1:", "h1:A", 1))
+    p = cli(r, env, "--select", "snapshot", "--snapshot", str(r.parent / "snap.json"), "--format", "json")
+    assert p.returncode == 1 and [f["file"] for f in json.loads(p.stdout)["findings"]] == ["tools/go.sum"]
+
+
 def test_go_binary_drift(repo: tuple[Path, dict[str, str], Path], tmp_path: Path) -> None:
     r, env, _ = repo
     env = {**env, "GOROOT": str(gotool.goroot())}
