@@ -103,6 +103,10 @@ def run_check(argv: Sequence[str]) -> int:
     cwd = Path.cwd()
     root = find_repo_root(cwd) or cwd
     config = load_context_config(args.config, root)
+    if args.output:
+        from gozt_lint.fileio import check_output
+
+        check_output(Path(args.output))
     show_progress = args.progress and sys.stderr.isatty() and not os.environ.get("CI")
     options = Options(
         paths=args.paths,
@@ -126,11 +130,11 @@ def run_check(argv: Sequence[str]) -> int:
 
     reporter = get_reporter(args.format)
     if args.output:
-        from gozt_lint.fileio import atomic_write
+        from gozt_lint.fileio import write_output
 
         buf = io.StringIO()
         reporter(result, buf, color=False)
-        atomic_write(Path(args.output), buf.getvalue().encode("utf-8"))
+        write_output(Path(args.output), buf.getvalue().encode("utf-8"))
     else:
         reporter(result, sys.stdout, color=_use_color(args.color, sys.stdout) and args.format == "text")
         sys.stdout.flush()

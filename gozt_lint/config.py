@@ -40,6 +40,15 @@ KNOWN_TABLES = {
 }
 
 POLICY_KEYS = ("private-modules", "allowed-replacements", "trusted-proxies", "trusted-sumdbs")
+# The keys each plain table may hold (values are checked by their readers). Tables
+# reserved for settings to come hold none yet: a key there would be silently unread.
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "toolchain": ("go-sha256", "goroot-sha256"),
+    "lsp": ("families",),
+    "cache": (),
+    "sumdb": (),
+    "history": (),
+}
 
 
 class Ignore(NamedTuple):
@@ -191,6 +200,11 @@ def parse_config(raw: dict[str, Any], where: str, known_rules: set[str] | Callab
     for name in KNOWN_TABLES:
         if name not in ("ignore",) and name in raw and not isinstance(raw[name], dict):
             raise UsageError(f"{where}: [{name}] must be a table")
+    for name, keys in TABLE_KEYS.items():
+        unknown = sorted(set(raw.get(name, {})) - set(keys))
+        if unknown:
+            known = f"known: {', '.join(keys)}" if keys else "it has no settings yet"
+            raise UsageError(f"{where}: [{name}] unknown key(s) {', '.join(unknown)} ({known})")
     return cfg
 
 

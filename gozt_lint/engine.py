@@ -72,6 +72,9 @@ def select_rules(ctx: Context) -> list[Rule]:
 
     if opts.select:
         chosen = expand(opts.select, "--select")
+        if not any(part.strip() for item in opts.select for part in item.split(",")):
+            # `--select "$RULES"` with an empty variable would otherwise run nothing and pass.
+            raise UsageError("--select: no rule or family given (see `gozt-lint rules`)")
     else:
         chosen = {s for s, r in rules.items() if opts.all or not FAMILIES[r.family].deep}
         if not opts.env:

@@ -1,0 +1,81 @@
+"""Black-box QA of the command line: report destinations, annotations, selection and
+configuration mistakes that used to pass silently or end as internal errors."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gozt_lint.config import parse_config
+from gozt_lint.errors import UsageError
+from tests.test_cli import GOOD_GOMOD, assert_clean_error, run
+
+TAMPERED_SUM = "example.com/m v1.0.0 h1:MyEV72q/QIGemRj+rq1utSJkzkRlAF3ZxMs8UyFx3v4=\nexample.com/m v1.0.0 h1:MyEV72q/QIGemRj+rq1utSJkzkRlAF3ZxMs8UyFx3v5=\n"
+
+
+@pytest.mark.parametrize("sub", ["snapshot", None])
+@pytest.mark.parametrize("where, message", [("missing-dir/report.json", "is not an existing directory"), (".", "is a directory")])
+def test_unwritable_output_is_a_clear_error_before_any_work(tmp_path: Path, sub: str | None, where: str, message: str) -> None:
+    (tmp_path / "go.mod").write_text(GOOD_GOMOD)
+    args = [sub] if sub else ["--no-env", "--format", "json"]
+    p = run([*args, "--output", where], tmp_path)
+    assert_clean_error(p)
+    assert "internal error" not in p.stderr
+    assert message in p.stderr
+    assert p.stdout == ""
+
+
+def test_github_annotations_name_files_relative_to_the_repository(tmp_path: Path) -> None:
+    # The runner reads a relative `file=` as relative to the repository, not to the
+    # step's working directory: a module in a subdirectory must be named sub/go.sum.
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    mod = tmp_path / "svc"
+    mod.mkdir()
+    (mod / "go.mod").write_text(GOOD_GOMOD)
+    (mod / "go.sum").write_text(TAMPERED_SUM)
+    p = run(["--no-env", "--select", "gosum-conflict", "--format", "github"], mod)
+    assert p.returncode == 1, p.stderr
+    lines = [ln for ln in p.stdout.splitlines() if "[gosum-conflict]" in ln]
+    assert lines and all(ln.startswith("::error file=svc/go.sum,line=") for ln in lines), p.stdout
+
+
+@pytest.mark.parametrize("select", ["", ",", " , "])
+def test_empty_select_is_a_usage_error_not_a_silent_pass(tmp_path: Path, select: str) -> None:
+    (tmp_path / "go.mod").write_text(GOOD_GOMOD)
+    (tmp_path / "go.sum").write_text(TAMPERED_SUM)
+    p = run(["--no-env", "--select", select], tmp_path)
+    assert_clean_error(p)
+    assert "--select: no rule or family given" in p.stderr
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ({"history": {"base": "origin/main"}}, "[history] unknown key(s) base (it has no settings yet)"),
+        ({"sumdb": {"online": True}}, "[sumdb] unknown key(s) online"),
+        ({"cache": {"memo": False}}, "[cache] unknown key(s) memo"),
+        ({"toolchain": {"go-sha265": "0" * 64}}, "[toolchain] unknown key(s) go-sha265 (known: go-sha256, goroot-sha256)"),
+        ({"lsp": {"familes": ["gosum"]}}, "[lsp] unknown key(s) familes (known: families)"),
+    ],
+)
+def test_unknown_keys_in_plain_tables_are_errors(raw: dict[str, dict[str, object]], message: str) -> None:
+    # README: "Unknown tables, keys or rule slugs are errors (exit 2), so typos don't
+    # silently disable a check" -- also in the tables no plain run reads.
+    with pytest.raises(UsageError) as e:
+        parse_config(raw, ".gozt-lint.toml")
+    assert message in str(e.value)
+
+
+def test_known_keys_in_plain_tables_are_accepted() -> None:
+    cfg = parse_config({"toolchain": {"go-sha256": "0" * 64}, "lsp": {"families": ["gosum"]}, "history": {}}, "x.toml")
+    assert cfg.table("toolchain") == {"go-sha256": "0" * 64}
+
+
+def test_toolchain_pin_typo_fails_the_hook_run_too(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text(GOOD_GOMOD)
+    (tmp_path / ".gozt-lint.toml").write_text('[toolchain]\ngo-sha265 = "' + "0" * 64 + '"\n')
+    p = run(["--no-env", "--config", str(tmp_path / ".gozt-lint.toml")], tmp_path)
+    assert_clean_error(p)
+    assert "go-sha265" in p.stderr
