@@ -173,6 +173,7 @@ def _resolve_base(ctx: Context, repo: Any, explicit: str | None) -> Base | None:
     if ref is None:
         ref, origin_of_ref = _default_base(ctx, repo)
         if ref is None:
+            ctx.note("history: no base to compare with (no --base, no upstream branch); compared the working tree with HEAD")
             return None
     try:
         base = repo.commit(ref)
@@ -269,9 +270,8 @@ def load(ctx: Context) -> History:
 def _load_repo(ctx: Context, root: Path, units: list[Unit]) -> list[Comparison]:
     base: Base | None = None
     if ctx.options.base or ctx.options.all:
+        # None: why was noted (no upstream, a named base missing from the clone, no commit yet).
         base = resolve_base(ctx, root)
-        if base is None and ctx.options.all:
-            ctx.note("history: no base to compare with (no --base, no upstream branch); compared the working tree with HEAD")
     mode_worktree = base is not None or ctx.options.all
 
     rels: list[tuple[Unit, str, str]] = []

@@ -456,6 +456,18 @@ def test_github_base_ref(remote: tuple[Path, Path, dict[str, str]]) -> None:
     assert rules(res) == ["gosum-hash-changed"] and "origin/main" in res.findings[0].message
 
 
+def test_github_base_ref_not_fetched_is_one_accurate_note(remote: tuple[Path, Path, dict[str, str]]) -> None:
+    # actions/checkout's default: the PR merge commit, detached, the base branch not fetched.
+    _, work, env = remote
+    gomods.git(work, "checkout", "-q", "--detach", env=env)
+    gomods.git(work, "update-ref", "-d", "refs/remotes/origin/main", env=env)
+    res = run(work, {**env, "GITHUB_BASE_REF": "main"}, all=True)
+    history_notes = [n for n in res.notes if n.startswith("history:")]
+    assert len(history_notes) == 1, history_notes
+    assert "GITHUB_BASE_REF: origin/main: no such branch" in history_notes[0]
+    assert "no upstream branch" not in history_notes[0]
+
+
 def test_missing_base_ref(remote: tuple[Path, Path, dict[str, str]]) -> None:
     _, work, env = remote
     p = cli(work, env, "--select", "history", "--base", "origin/nope")
