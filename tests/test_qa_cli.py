@@ -79,3 +79,24 @@ def test_toolchain_pin_typo_fails_the_hook_run_too(tmp_path: Path) -> None:
     p = run(["--no-env", "--config", str(tmp_path / ".gozt-lint.toml")], tmp_path)
     assert_clean_error(p)
     assert "go-sha265" in p.stderr
+
+
+def test_sarif_fingerprint_does_not_change_with_the_checksum_database_tree() -> None:
+    # The same go.sum line, verified against a head the go command fetched later:
+    # one alert in code scanning, not a closed one and a new one per CI run.
+    import io
+    import json
+
+    from gozt_lint.engine import Result
+    from gozt_lint.finding import Finding, Severity
+    from gozt_lint.report import get
+
+    def fingerprints(tree: int, record: int) -> list[str]:
+        msg = f"example.com/m@v1.0.0: go.sum has h1:A= but sum.golang.org recorded h1:B= (record #{record}, tree {tree})"
+        f = Finding(msg, "sumdb-mismatch", Severity.ERROR, "/r/go.sum", 1, 1, 1, 40, "example.com/m", "v1.0.0")
+        buf = io.StringIO()
+        get("sarif")(Result(findings=[f], rules_run=["sumdb-mismatch"], root="/r"), buf)
+        return [r["partialFingerprints"]["goztLint/v1"] for r in json.loads(buf.getvalue())["runs"][0]["results"]]
+
+    assert fingerprints(72097574, 22152757) == fingerprints(72282352, 22152757)
+    assert fingerprints(72097574, 22152757) != fingerprints(72097574, 22152758)
