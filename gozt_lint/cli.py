@@ -91,9 +91,27 @@ def load_context_config(config_path: str | None, root: Path) -> object:
     return load_config(path, lambda: set(all_rules()))
 
 
+def config_root(cwd: Path, paths: Sequence[str]) -> Path:
+    """Where .gozt-lint.toml is looked for: the repository of the paths checked
+    (`gozt-lint --all path/to/project` from elsewhere must still apply that
+    project's ignores), else the repository of the working directory."""
+    from gozt_lint.context import find_repo_root
+
+    roots = set()
+    for p in paths:
+        start = cwd / p
+        start = start if start.is_dir() else start.parent
+        if not start.is_dir():
+            break  # a missing path: reported as an input error by the run
+        roots.add(find_repo_root(start) or start.resolve())
+    if len(roots) == 1:
+        return roots.pop()
+    return find_repo_root(cwd) or cwd
+
+
 def run_check(argv: Sequence[str]) -> int:
     from gozt_lint import engine
-    from gozt_lint.context import Context, Options, find_repo_root
+    from gozt_lint.context import Context, Options
     from gozt_lint.report import get as get_reporter
 
     parser = build_parser()
@@ -101,8 +119,7 @@ def run_check(argv: Sequence[str]) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     cwd = Path.cwd()
-    root = find_repo_root(cwd) or cwd
-    config = load_context_config(args.config, root)
+    config = load_context_config(args.config, config_root(cwd, args.paths))
     if args.output:
         from gozt_lint.fileio import check_output
 

@@ -100,3 +100,19 @@ def test_sarif_fingerprint_does_not_change_with_the_checksum_database_tree() -> 
 
     assert fingerprints(72097574, 22152757) == fingerprints(72282352, 22152757)
     assert fingerprints(72097574, 22152757) != fingerprints(72097574, 22152758)
+
+
+def test_configuration_of_the_project_checked_from_elsewhere(tmp_path: Path) -> None:
+    # README's own usage, `gozt-lint --all path/to/your/go/project`, from outside the
+    # project: its .gozt-lint.toml (here: an ignore with a reason) still applies.
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    subprocess.run(["git", "init", "-q", str(proj)], check=True)
+    (proj / "go.mod").write_text(GOOD_GOMOD)
+    (proj / "go.sum").write_text(TAMPERED_SUM)
+    (proj / ".gozt-lint.toml").write_text('[[ignore]]\nrule = "gosum-conflict"\nreason = "fixture"\n')
+    for args in (["proj"], ["proj/go.sum"], ["proj/go.mod", "proj/go.sum"]):
+        p = run(["--no-env", "--select", "gosum-conflict", "--format", "json", *args], tmp_path)
+        assert p.returncode == 0, (args, p.stdout, p.stderr)
+        doc = __import__("json").loads(p.stdout)
+        assert doc["findings"] == [] and doc["summary"]["suppressed"] >= 1, args
