@@ -116,3 +116,22 @@ def test_configuration_of_the_project_checked_from_elsewhere(tmp_path: Path) -> 
         assert p.returncode == 0, (args, p.stdout, p.stderr)
         doc = __import__("json").loads(p.stdout)
         assert doc["findings"] == [] and doc["summary"]["suppressed"] >= 1, args
+
+
+@pytest.mark.parametrize(
+    "pattern, matched",
+    [
+        ("go.sum", ["go.sum"]),
+        ("**/go.sum", ["go.sum", "svc/go.sum", "a/b/go.sum"]),
+        ("svc", ["svc/go.sum"]),
+        ("{root}/svc/go.sum", ["svc/go.sum"]),
+        ("{root}/a", ["a/b/go.sum"]),
+    ],
+)
+def test_ignore_file_globs(tmp_path: Path, pattern: str, matched: list[str]) -> None:
+    # An absolute path or a gitignore-style `**/` used to match nothing, silently.
+    from gozt_lint.config import Ignore
+
+    ig = Ignore(reason="r", file=pattern.format(root=tmp_path))
+    files = ["go.sum", "svc/go.sum", "a/b/go.sum"]
+    assert [f for f in files if ig.matches("x", None, str(tmp_path / f), str(tmp_path))] == matched
