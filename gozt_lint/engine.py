@@ -120,9 +120,13 @@ def run(ctx: Context, rules: list[Rule] | None = None) -> Result:
     result.findings.sort(key=lambda f: f.sort_key)
     result.notes = list(ctx.notes)
     # Deduplicate by text: discovery and several rules can trip over the same file.
-    errs: dict[str, InputError] = {}
+    # The same file may be named as given on the command line and as an absolute path.
+    errs: dict[tuple[str, str], InputError] = {}
     for e in ctx.input_errors:
-        errs.setdefault(str(e), e)
+        text = str(e)
+        path = getattr(e, "path", "")
+        reason = text[len(path) + 2 :] if path and text.startswith(f"{path}: ") else text
+        errs.setdefault((os.path.normpath(os.path.join(ctx.cwd, path)) if path else "", reason), e)
     result.input_errors = list(errs.values())
     result.anchor = _anchor(ctx)
     return result

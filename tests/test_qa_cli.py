@@ -135,3 +135,11 @@ def test_ignore_file_globs(tmp_path: Path, pattern: str, matched: list[str]) -> 
     ig = Ignore(reason="r", file=pattern.format(root=tmp_path))
     files = ["go.sum", "svc/go.sum", "a/b/go.sum"]
     assert [f for f in files if ig.matches("x", None, str(tmp_path / f), str(tmp_path))] == matched
+
+
+def test_an_unreadable_input_is_reported_once(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text(GOOD_GOMOD)
+    (tmp_path / "go.sum").mkdir()
+    p = run(["--no-env", "go.sum"], tmp_path)
+    assert_clean_error(p)
+    assert p.stderr.count("is a directory, not a file") == 1, p.stderr
