@@ -141,6 +141,9 @@ def run_check(argv: Sequence[str]) -> int:
     )
     ctx = Context(cwd=cwd, options=options, config=config)  # type: ignore[arg-type]
     rules = engine.select_rules(ctx)
+    if args.snapshot and not any(r.slug == "snapshot-drift" for r in rules):
+        # A CI gate `gozt-lint --snapshot FILE` would otherwise compare nothing and pass.
+        raise UsageError("--snapshot: the snapshot family is not selected; add --all or --select snapshot")
     ctx.discover()
     result = engine.run(ctx, rules)
     apply_fixes(ctx, result, apply=args.fix)

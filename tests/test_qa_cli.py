@@ -143,3 +143,12 @@ def test_an_unreadable_input_is_reported_once(tmp_path: Path) -> None:
     p = run(["--no-env", "go.sum"], tmp_path)
     assert_clean_error(p)
     assert p.stderr.count("is a directory, not a file") == 1, p.stderr
+
+
+def test_snapshot_given_without_its_family_is_a_usage_error(tmp_path: Path) -> None:
+    # `gozt-lint --snapshot FILE` (no --all) used to compare nothing and exit 0.
+    (tmp_path / "go.mod").write_text(GOOD_GOMOD)
+    (tmp_path / "snap.json").write_text("{}")
+    p = run(["--no-env", "--snapshot", "snap.json"], tmp_path)
+    assert_clean_error(p)
+    assert "--snapshot: the snapshot family is not selected" in p.stderr
