@@ -157,7 +157,7 @@ class Context:
         if self.options.all and not paths:
             paths = [str(self.root)]
         if not paths:
-            gowork = self._active_gowork()
+            gowork = self.active_gowork(self.cwd)
             gomod = find_upward(self.cwd, "go.mod")
             if gomod is not None:
                 add(unit_for(gomod))  # type: ignore[arg-type]
@@ -186,14 +186,15 @@ class Context:
             add(u)
         self.units = sorted(units.values(), key=lambda u: (str(u.dir), u.kind))
 
-    def _active_gowork(self) -> Path | None:
+    def active_gowork(self, start: Path) -> Path | None:
+        """The go.work a go command run in ``start`` uses: GOWORK, else the nearest upward."""
         gowork = self.environ.get("GOWORK", "")
         if gowork == "off":
             return None
         if gowork:
             p = Path(gowork)
             return p if p.is_absolute() and p.name.endswith(".work") else None
-        return find_upward(self.cwd, "go.work")
+        return find_upward(start, "go.work")
 
     def _walk(self, top: Path) -> list[Unit]:
         found: list[Unit] = []

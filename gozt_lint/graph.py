@@ -6,9 +6,15 @@ For a go.mod, the go command runs against a private copy of the go.mod
 1. ``go mod graph`` fails when the cache lacks a go.mod the graph needs (nothing
    is downloaded); we then fall back to go.mod-only analysis and say so;
 2. ``go list -m -e -json all`` gives the build list (path, version, replacement,
-   indirect), and the go.sum the go command writes beside the copy holds exactly
-   the ``/go.mod`` lines it needed to load that graph: what the real go.sum must
-   contain for ``go list -m all`` (and every build) to succeed.
+   indirect); the go.sum the go command writes beside the copy holds every
+   ``/go.mod`` line it read, the candidates;
+3. that is more than it needs: with ``-mod=mod`` it also reads (and records) the
+   go.mod of a pruned dependency's requirements whenever the cache holds it,
+   lines `go mod tidy` never writes. So ``go list -m all`` runs again under
+   ``-mod=readonly`` with the candidates the real go.sum has; each "missing
+   go.sum entry for go.mod file" it reports is a line the real go.sum needs and
+   lacks, added before the next try. What it finally accepts is exactly what the
+   real go.sum must contain for ``go list -m all`` (and every build) to succeed.
 
 The user's go.mod, go.sum and cache are never written: the copy lives in a
 temporary directory, and with everything cached (step 1 checked it) the go
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -30,6 +37,16 @@ if TYPE_CHECKING:
     from gozt_lint.context import Context, Unit
 
 GRAPH_TIMEOUT = 120.0
+
+# Step 3 adds one missing line per go run; past this many the go.sum is too far
+# from complete to be worth the runs, and the go.mod-only analysis is used.
+MAX_MISSING_GOMOD = 32
+
+_MISSING_GOMOD_SUM = re.compile(r"(\S+)@(\S+): missing go\.sum entry for go\.mod file")
+
+# What `go list -m` says for a listed module whose .info is not cached (it looks up
+# each version's time after the graph is loaded): not a failure to load the graph.
+_LISTING_ONLY = "go: module lookup disabled by GOPROXY=off"
 
 
 @dataclass(frozen=True)
@@ -191,17 +208,48 @@ def load(ctx: Context, unit: Unit) -> Graph | None:
                 return None
             mods = _modules(parse_json_stream(p.stdout))
             with open(alt_sum, "rb") as f:
-                sums = parse_gosum(alt_sum, f.read())
+                candidates = {ln.key: ln.text for ln in parse_gosum(alt_sum, f.read()).lines if ln.gomod}
             with open(alt_mod, "rb") as f:
                 updated = f.read() != data
-            needed = {ln.key for ln in sums.lines if ln.gomod}
             if updated:
                 ctx.note(f"graph: {where} is not tidy (the go command would change it); the graph is the one it would compute")
+            needed = _needed_gomod(ctx, unit, go, extra, alt_mod, alt_sum, candidates)
             return Graph(str(unit.main), mods, needed, updated)
     except subprocess.TimeoutExpired:
         fallback(f"the go command did not finish in {GRAPH_TIMEOUT:.0f}s")
     except (OSError, ValueError) as e:
         fallback(f"cannot run the go command: {e}")
+    return None
+
+
+def _needed_gomod(
+    ctx: Context, unit: Unit, go: str, extra: dict[str, str], alt_mod: str, alt_sum: str, candidates: dict[tuple[str, str], str]
+) -> set[tuple[str, str]] | None:
+    """Step 3: the candidate ``/go.mod`` keys the go command needs, given the real
+    go.sum: those it has, plus those ``go list -m all`` says it lacks. None (with a
+    note) when the go command fails for another reason or too many are missing."""
+    from gozt_lint import goenv
+
+    sf = ctx.sumfile(unit)
+    have = {ln.key for ln in sf.lines if ln.usable} if sf is not None else set()
+    # The candidates' own hashes: a wrong hash in the real go.sum is another rule's
+    # finding, and would stop the go command before it says what is missing.
+    lines = {k: t for k, t in candidates.items() if k in have}
+    env = {**extra, "GOFLAGS": f"-mod=readonly -modfile={alt_mod}"}
+    for _ in range(MAX_MISSING_GOMOD + 1):
+        with open(alt_sum, "w", encoding="utf-8") as f:
+            f.writelines(t + "\n" for t in sorted(lines.values()))
+        p = goenv.run_go(go, ["list", "-m", "all"], ctx.environ, cwd=str(unit.dir), extra_env=env, timeout=GRAPH_TIMEOUT)
+        missing = {(m.group(1), m.group(2) + "/go.mod") for m in _MISSING_GOMOD_SUM.finditer(p.stderr)}
+        if p.returncode == 0 or (not missing and all(ln.strip() == _LISTING_ONLY for ln in p.stderr.splitlines() if ln.strip())):
+            return set(lines)
+        new = [k for k in missing if k in candidates and k not in lines]
+        if not new:
+            ctx.note(f"graph: {unit.main}: `go list -m all` failed ({_first_line(p.stderr)}); go.mod-only analysis used")
+            return None
+        for k in new:
+            lines[k] = candidates[k]
+    ctx.note(f"graph: {unit.main}: more than {MAX_MISSING_GOMOD} go.mod lines missing from go.sum; go.mod-only analysis used")
     return None
 
 

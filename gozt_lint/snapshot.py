@@ -445,7 +445,7 @@ def _recorded(ctx: Context) -> dict[str, Any]:
 def main(argv: Sequence[str]) -> int:
     from gozt_lint.cli import load_context_config
     from gozt_lint.context import Context, Options, find_repo_root
-    from gozt_lint.fileio import atomic_write
+    from gozt_lint.fileio import check_output, write_output
 
     p = argparse.ArgumentParser(
         prog="gozt-lint snapshot",
@@ -459,6 +459,8 @@ def main(argv: Sequence[str]) -> int:
     cwd = Path.cwd()
     root = find_repo_root(cwd) or cwd
     config = load_context_config(args.config, root)
+    if args.output and args.output != "-":
+        check_output(Path(args.output))
     ctx = Context(cwd=cwd, options=Options(all=True), config=config)  # type: ignore[arg-type]
     ctx.discover()
     if ctx.input_errors:
@@ -474,7 +476,7 @@ def main(argv: Sequence[str]) -> int:
         sys.stdout.flush()
     else:
         out = Path(args.output) if args.output else ctx.root / DEFAULT_NAME
-        atomic_write(out, data)
+        write_output(out, data)
         print(f"wrote {out}", file=sys.stderr)
     go = doc["go"]
     print("pins for .gozt-lint.toml:\n[toolchain]", file=sys.stderr)

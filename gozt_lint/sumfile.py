@@ -44,6 +44,12 @@ class SumLine(NamedTuple):
         return self.hash == EMPTY_GOMOD_HASH
 
     @property
+    def usable(self) -> bool:
+        """A line the go command keeps and can check against (h1:, not the legacy
+        empty-go.mod hash it drops)."""
+        return self.hash.startswith("h1:") and not self.legacy_empty_gomod
+
+    @property
     def text(self) -> str:
         return f"{self.path} {self.version}{'/go.mod' if self.gomod else ''} {self.hash}"
 

@@ -29,6 +29,7 @@ from gozt_lint.finding import Span
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context, Unit
+    from gozt_lint.goenv import GoEnv
     from gozt_lint.modfile import ModFile, Require
 
 # Since this go version go.mod lists every module that provides packages
@@ -100,7 +101,36 @@ def needed_sums(ctx: Context, unit: Unit) -> list[Need]:
     for _, mod_mf in mods:
         if mod_mf.syntax_ok:
             out.extend(n for n in _needs_of(mod_mf, mf) if n.required_path not in local)
-    return out
+    return _selected_zips_only(out)
+
+
+def _selected_zips_only(needs: list[Need]) -> list[Need]:
+    """A workspace builds each module at one version, at least the highest its
+    modules require (MVS), so only that version's zip can be needed; a lower
+    requirement needs just its /go.mod line (its go.mod is still read)."""
+    from gozt_lint import module as mod
+
+    top: dict[str, str] = {}
+    for n in needs:
+        if n.path not in top or mod.compare(n.version, top[n.path]) > 0:
+            top[n.path] = n.version
+    return [n for n in needs if n.gomod or n.version == top[n.path]]
+
+
+def workspace_of(ctx: Context, unit: Unit) -> Unit | None:
+    """The go.work the go command uses in a module's directory (GOWORK, else the
+    nearest upward), when it uses that module; None in single-module mode."""
+    from gozt_lint.context import unit_for
+
+    if unit.kind != "mod" or unit.main.name != "go.mod":
+        return None
+    gowork = ctx.active_gowork(unit.dir)
+    w = unit_for(gowork) if gowork is not None else None
+    if w is None or w.kind != "work":
+        return None
+    if any(os.path.normpath(mu.main) == os.path.normpath(unit.main) for mu, _ in workspace_modules(ctx, w)):
+        return w
+    return None
 
 
 def _with_graph(ctx: Context, unit: Unit, mf: ModFile, needs: list[Need]) -> list[Need]:
@@ -142,3 +172,29 @@ def workspace_modules(ctx: Context, unit: Unit) -> list[tuple[Unit, ModFile]]:
         if parsed is not None:
             out.append((mu, parsed))
     return out
+
+
+def builds_from_vendor(ctx: Context, unit: Unit, mf: ModFile) -> bool:
+    """Does the go command build this module from vendor/ (``-mod=vendor``), never
+    reading go.sum? As modload.setDefaultBuildMod decides: a ``-mod`` in GOFLAGS,
+    else a vendor directory at the module root and ``go 1.14`` or later."""
+    from gozt_lint.rules.env import split_goflags
+
+    env = ctx.env if ctx.options.env else ctx.once(_files_only_env)
+    mode = None
+    for w in split_goflags(env.get("GOFLAGS")) or []:
+        name, _, value = w.lstrip("-").partition("=")
+        if name == "mod" and w.startswith("-"):
+            mode = value
+    if mode is not None:
+        return mode == "vendor"
+    go = mf.go.version if mf.go is not None else None
+    return (unit.dir / "vendor").is_dir() and go is not None and gover.compare(go, "1.14") >= 0
+
+
+def _files_only_env(ctx: Context) -> GoEnv:
+    """The settings from the environment and GOENV file, without running go (the files hook)."""
+    from gozt_lint import goenv
+
+    return goenv.load(ctx.environ, run=False)
+

@@ -136,3 +136,37 @@ def test_graph_sharpens_gosum_missing(goenv: gotool.GoEnvDirs, app: tuple[Path, 
         ("gosum-missing", "example.com/third", "v1.0.0", str(d / "go.mod"), 1)
     ]
     assert "example.com/third v1.0.0/go.mod" in deep.findings[0].message
+
+
+def test_gomod_lines_the_go_command_reads_but_does_not_need(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
+    """A pruned (go >= 1.17) dependency's own requirements are in the graph, but their go.mod
+    files are not needed: `go mod tidy` writes no line for them and `go list -m all` succeeds.
+    With -mod=mod the go command still reads and records them once the cache holds them (after
+    `go mod download`, as in every CI), so that recording is no measure of need."""
+    from gozt_lint import engine
+
+    proxy = tmp_path / "proxy"
+    gomod = lambda p, extra="": f"module {p}\n\ngo 1.21\n{extra}"  # noqa: E731
+    gotool.add_module(proxy, "example.com/tools", "v1.0.0", {"go.mod": gomod("example.com/tools"), "t.go": "package tools\n"})
+    gotool.add_module(
+        proxy, "example.com/text", "v1.0.0",
+        {"go.mod": gomod("example.com/text", "\nrequire example.com/tools v1.0.0\n"), "t.go": "package text\n\nconst T = 1\n"},
+    )
+    d = tmp_path / "app"
+    gomods.tidy(goenv, proxy, d, {"example.com/text": "v1.0.0"}, code='package main\n\nimport "example.com/text"\n\nfunc main() { println(text.T) }\n')
+    tidy_sum = (d / "go.sum").read_text()
+    assert "example.com/tools" not in tidy_sum
+    goenv.go("mod", "download", "all", cwd=d, env=gomods.proxy_env(goenv, proxy))
+    (d / "go.sum").write_text(tidy_sum)  # -mod=mod let the download add lines; the checkout is tidy
+    goenv.go("list", "-m", "all", cwd=d, env={"GOFLAGS": "-mod=readonly"})  # the go command is content
+    deep = engine.run(Context(cwd=d, environ=goenv.environ, options=Options(select=["gosum-missing"], all=True)))
+    assert deep.findings == [], [f.message for f in deep.findings]
+    ctx, unit = ctx_for(d, goenv.environ, all=True)
+    g = graph.get(ctx, unit)
+    assert g is not None, ctx.notes
+    assert g.needed_gomod == {("example.com/text", "v1.0.0/go.mod")}
+    # Without text's /go.mod line the go command refuses, and so does the rule, for that line only.
+    (d / "go.sum").write_text("".join(ln + "\n" for ln in tidy_sum.splitlines() if "/go.mod" not in ln))
+    assert goenv.go("list", "-m", "all", cwd=d, env={"GOFLAGS": "-mod=readonly"}, check=False).returncode != 0
+    deep = engine.run(Context(cwd=d, environ=goenv.environ, options=Options(select=["gosum-missing"], all=True)))
+    assert [(f.module, f.version, "/go.mod" in f.message) for f in deep.findings] == [("example.com/text", "v1.0.0", True)]

@@ -139,3 +139,97 @@ def toolchain_directive(ctx: Context) -> Iterator[Finding]:
                     f"the go command runs a {t.version} found on PATH or downloads it",
                     file=mf.path, span=t.span, local=local_name, wanted=t.version,
                 )
+
+
+# -- vendor/modules.txt ---------------------------------------------------------------------
+
+
+@rule("vendor-inconsistent", Severity.ERROR, "vendor/modules.txt disagrees with go.mod's requirements or replacements")
+def vendor_inconsistent(ctx: Context) -> Iterator[Finding]:
+    from gozt_lint import vendor
+    from gozt_lint.context import find_upward
+    from gozt_lint.fileio import read_regular
+
+    for u, mf in _files(ctx):
+        if u.kind != "mod" or u.main.name != "go.mod":
+            continue
+        txt = u.dir / "vendor" / "modules.txt"
+        data = read_regular(str(txt), vendor.MAX_MODULES_TXT)
+        if data is None:
+            continue
+        if find_upward(u.dir.parent, "go.work") is not None or (u.dir / "go.work").is_file():
+            continue  # a workspace's module: its own vendor/ is not what builds use
+        mt = vendor.parse(data)
+        yield from _vendor_findings(mf, mt, str(txt))
+
+
+def _vendor_findings(mf: ModFile, mt: object, txt: str) -> Iterator[Finding]:
+    """modload.checkVendorConsistency, one finding per disagreement, worded as the
+    go command words it ("inconsistent vendoring"), pointing at the line at fault."""
+    from gozt_lint import vendor
+
+    assert isinstance(mt, vendor.ModulesTxt)
+    go = mf.go.version if mf.go is not None else "1.16"
+    pre114 = gover.compare(go, "1.14") < 0
+    vendor_version = {p: h.version for p, h in mt.providing.items()}
+    required = {(r.path, r.version) for r in mf.require}
+
+    for r in mf.require:
+        if (r.path, r.version) in mt.explicit:
+            continue
+        if pre114:
+            vv = vendor_version.get(r.path)
+            if vv is not None and vv != r.version:
+                yield finding(
+                    f"{r.path}@{r.version} is explicitly required in go.mod, but vendor/modules.txt indicates "
+                    f"{r.path}@{vv}: run `go mod vendor`",
+                    file=mf.path, span=r.span, module=r.path, version=r.version,
+                )
+            continue
+        yield finding(
+            f"{r.path}@{r.version} is explicitly required in go.mod, but not marked as explicit in "
+            "vendor/modules.txt: run `go mod vendor`",
+            file=mf.path, span=r.span, module=r.path, version=r.version,
+        )
+
+    recorded = vendor.replacements(mt)
+    seen: set[tuple[str, str]] = set()
+    for rp in mf.replace:
+        old = (rp.old_path, rp.old_version or "")
+        if old in seen:
+            continue
+        seen.add(old)
+        new = (rp.new_path, rp.new_version or "")
+        vr = recorded.get(old)
+        if vr is None:
+            if pre114 and (not rp.old_version or vendor_version.get(rp.old_path) != rp.old_version):
+                continue
+            yield finding(
+                f"{_at(*old)} is replaced in go.mod, but not marked as replaced in vendor/modules.txt: "
+                "run `go mod vendor`",
+                file=mf.path, span=rp.span, module=rp.old_path, version=rp.old_version,
+            )
+        elif (vr.new_path, vr.new_version) != new:
+            yield finding(
+                f"{_at(*old)} is replaced by {_at(*new)} in go.mod, but marked as replaced by "
+                f"{_at(vr.new_path, vr.new_version)} in vendor/modules.txt: run `go mod vendor`",
+                file=mf.path, span=rp.span, module=rp.old_path, version=rp.old_version,
+            )
+
+    for h in mt.contributors:
+        if (h.path, h.version) in mt.explicit and (h.path, h.version) not in required:
+            yield finding(
+                f"{h.path}@{h.version} is marked as explicit in vendor/modules.txt, but not explicitly "
+                "required in go.mod: run `go mod vendor`",
+                file=txt, line=mt.explicit[(h.path, h.version)], module=h.path, version=h.version,
+            )
+
+    for h in mt.headers:
+        if not h.new_path:
+            continue
+        if mf.replacement(h.path, h.version) is None:
+            yield finding(
+                f"{_at(h.path, h.version)} is marked as replaced in vendor/modules.txt, but not replaced in "
+                "go.mod: run `go mod vendor`",
+                file=txt, line=h.line, module=h.path, version=h.version or None,
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -55,21 +56,12 @@ def gosum_unknown_algorithm(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-def _usable(ln: SumLine) -> bool:
-    """A line the go command keeps and can check against (h1:, not the legacy
-    empty-go.mod hash it drops)."""
-    return ln.hash.startswith("h1:") and not ln.legacy_empty_gomod
-
-
-def _workspace_groups(ctx: Context) -> dict[Path, list[Path]]:
-    """For each go.work in scope, the sum files the go command reads in that
-    workspace: go.work.sum and every used module's go.sum."""
+def _workspace_sums(ctx: Context, w: Unit) -> list[Path]:
+    """The sum files the go command reads in workspace ``w``: go.work.sum and every
+    used module's go.sum."""
     from gozt_lint.sumneeds import workspace_modules
 
-    groups: dict[Path, list[Path]] = {}
-    for w in ctx.workspaces:
-        groups[w.sum] = [w.sum] + [mu.sum for mu, _ in workspace_modules(ctx, w)]
-    return groups
+    return [w.sum] + [mu.sum for mu, _ in workspace_modules(ctx, w)]
 
 
 @rule("gosum-conflict", Severity.ERROR, "one module version has two different hashes")
@@ -87,7 +79,7 @@ def gosum_conflict(ctx: Context) -> Iterator[Finding]:
     seen: dict[tuple[str, str], tuple[str, SumLine]] = {}
     for sf in sorted(files, key=lambda f: (not f.path.endswith("go.work.sum"), f.path)):
         for ln in sf.lines:
-            if not _usable(ln) or not is_h1(ln.hash):
+            if not ln.usable or not is_h1(ln.hash):
                 continue
             first = seen.get(ln.key)
             if first is None:
@@ -107,28 +99,32 @@ def gosum_conflict(ctx: Context) -> Iterator[Finding]:
 
 @rule("gosum-missing", Severity.ERROR, "a required module lacks its go.sum lines")
 def gosum_missing(ctx: Context) -> Iterator[Finding]:
-    from gozt_lint.sumneeds import needed_sums, workspace_modules
+    from gozt_lint.sumneeds import builds_from_vendor, needed_sums, workspace_modules, workspace_of
 
-    groups = _workspace_groups(ctx)
-    # A module used by a workspace in the run is checked in that workspace's context.
-    in_workspace: dict[Path, tuple[list[Path], set[str]]] = {}
+    # A module is checked in the workspace the go command uses in its directory: a
+    # go.work in the run that uses it, else the one the go command finds there
+    # (GOWORK, or the nearest go.work upward), as when pre-commit passes only go.mod.
+    in_workspace: dict[str, Unit] = {}
     for w in ctx.workspaces:
-        mods = workspace_modules(ctx, w)
-        local = {m.module.path for _, m in mods if m.module is not None}
-        for mu, _ in mods:
-            in_workspace[mu.main] = (groups[w.sum], local)
+        for mu, _ in workspace_modules(ctx, w):
+            in_workspace.setdefault(os.path.normpath(mu.main), w)
 
     for u in ctx.units:
         mf = ctx.modfile(u)
         if mf is None:
             continue
-        needs = needed_sums(ctx, u)
+        w = u if u.kind == "work" else in_workspace.get(os.path.normpath(u.main)) or workspace_of(ctx, u)
+        if w is None:
+            if builds_from_vendor(ctx, u, mf):
+                ctx.note(f"gosum-missing: {u.main} is built from vendor/ (-mod=vendor), which never reads go.sum; not checked")
+                continue
+            needs, sum_paths = needed_sums(ctx, u), [u.sum]
+        else:
+            # The workspace's needs (its replacements, its selected versions), those of this file.
+            needs = [n for n in needed_sums(ctx, w) if w is u or os.path.normpath(n.file) == os.path.normpath(u.main)]
+            sum_paths = _workspace_sums(ctx, w)
         if not needs:
             continue
-        if u.kind == "work":
-            sum_paths, local = groups.get(u.sum, [u.sum]), set()
-        else:
-            sum_paths, local = in_workspace.get(u.main, ([u.sum], set()))
         have: set[tuple[str, str]] = set()
         any_file = False
         for p in sum_paths:
@@ -136,9 +132,9 @@ def gosum_missing(ctx: Context) -> Iterator[Finding]:
             if sf is None:
                 continue
             any_file = True
-            have.update(ln.key for ln in sf.lines if _usable(ln))
+            have.update(ln.key for ln in sf.lines if ln.usable)
         for n in needs:
-            if n.key in have or n.required_path in local:
+            if n.key in have:
                 continue
             what = "its go.mod" if n.gomod else "its content (the zip)"
             absent = "" if any_file else f" ({Path(sum_paths[0]).name} does not exist)"

@@ -12,7 +12,7 @@ it against go.sum and the checksum database.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Generator, Iterator
 
 from gozt_lint import modcache
 from gozt_lint.finding import Finding, Severity, finding
@@ -317,3 +317,182 @@ def unexpected_file(ctx: Context) -> Iterator[Finding]:
             )
         if len(dprobs) > MAX_PER_ENTRY:
             yield finding(f"{mv}: {len(dprobs) - MAX_PER_ENTRY} more irregular entries", file=e.extracted, **kw)
+
+
+# -- vendor/ ---------------------------------------------------------------------------------
+
+
+@rule("vendor-file-tampered", Severity.ERROR, "a vendored file differs from, or is not in, the verified module it is vendored from")
+def vendor_file_tampered(ctx: Context) -> Iterator[Finding]:
+    from gozt_lint import vendor
+    from gozt_lint.fileio import read_regular
+
+    for unit in [*ctx.modules, *ctx.workspaces]:
+        top = unit.dir / "vendor"
+        data = read_regular(str(top / "modules.txt"), vendor.MAX_MODULES_TXT)
+        if data is None:
+            continue
+        yield from _check_vendor_tree(ctx, unit.dir, str(top), vendor.parse(data))
+
+
+def _check_vendor_tree(ctx: Context, root: Any, top: str, mt: Any) -> Iterator[Finding]:
+    """Each file below vendor/ against the same file of the module that modules.txt
+    says provides it: the cached zip, once its HashZip equals go.sum's h1 line, or
+    the directory of a local replacement. `go mod vendor` copies files byte for
+    byte, so any difference is an edit made after vendoring."""
+    from gozt_lint import vendor
+
+    by_owner: dict[tuple[str, str], list[str]] = {}
+    strays: list[str] = []
+    for rel, kind in _walk_vendor(top):
+        if rel == "modules.txt":
+            continue
+        if kind != "file":
+            yield finding(f"vendor/{rel} is a {kind}: `go mod vendor` writes only regular files", file=os.path.join(top, rel))
+            continue
+        h = vendor.owner(mt, rel)
+        if h is None:
+            strays.append(rel)
+            continue
+        by_owner.setdefault((h.path, h.version), []).append(rel)
+    for rel in strays:
+        yield finding(
+            f"vendor/{rel} belongs to no module listed in vendor/modules.txt: `go mod vendor` did not write it",
+            file=os.path.join(top, rel),
+        )
+
+    sums = _sum_lines(ctx)
+    rep = modcache.for_context(ctx) if by_owner else None
+    unchecked: list[str] = []
+    opened: list[Any] = []
+    try:
+        checked = yield from _compare_owners(root, top, mt, by_owner, sums, rep, unchecked, opened)
+    finally:
+        for zf in opened:
+            zf.close()
+    if unchecked:
+        more = f" (and {len(unchecked) - 3} more)" if len(unchecked) > 3 else ""
+        ctx.note(f"vendor: {top}: {checked} files checked; not checked: {', '.join(unchecked[:3])}{more}")
+
+
+def _compare_owners(
+    root: Any, top: str, mt: Any, by_owner: dict[tuple[str, str], list[str]],
+    sums: Any, rep: Any, unchecked: list[str], opened: list[Any],
+) -> Generator[Finding, None, int]:
+    """Findings for each owner's files; returns how many files were compared."""
+    checked = 0
+    for (path, version), rels in sorted(by_owner.items()):
+        h = mt.providing[path]
+        if h.new_path and not h.new_version:
+            base = h.new_path if os.path.isabs(h.new_path) else os.path.join(root, h.new_path)
+            source = _dir_source(base)
+            origin = h.new_path
+        else:
+            src = (h.new_path, h.new_version) if h.new_path else (path, version)
+            source, why = _zip_source(rep, sums, src, opened)
+            origin = f"{src[0]}@{src[1]}"
+            if source is None:
+                unchecked.append(f"{origin} ({why})")
+                continue
+        checked += len(rels)
+        for rel in rels:
+            inner = rel[len(path) + 1:]
+            problem = source(inner, os.path.join(top, rel))
+            if problem:
+                yield finding(
+                    f"vendor/{rel} {problem} {origin}",
+                    file=os.path.join(top, rel), module=path, version=version or None, source=origin,
+                )
+    return checked
+
+
+def _walk_vendor(top: str) -> Iterator[tuple[str, str]]:
+    """(path relative to vendor/, "file" or what else it is), never following links."""
+    import stat
+
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        try:
+            entries = sorted(os.scandir(os.path.join(top, rel_dir)), key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in entries:
+            rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
+            try:
+                mode = e.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue
+            if stat.S_ISDIR(mode):
+                stack.append(rel)
+            elif stat.S_ISREG(mode):
+                yield rel, "file"
+            else:
+                yield rel, "symbolic link" if stat.S_ISLNK(mode) else "special file"
+
+
+_Source = Any  # Callable[[str, str], str | None]: (path in module, vendored file) -> problem
+
+
+def _same_bytes(a: Any, b: Any) -> bool:
+    while True:
+        x, y = a.read(1 << 16), b.read(1 << 16)
+        if x != y:
+            return False
+        if not x:
+            return True
+
+
+def _dir_source(base: str) -> _Source:
+    def check(inner: str, vendored: str) -> str | None:
+        want = os.path.join(base, inner)
+        if not os.path.isfile(want) or os.path.islink(want):
+            return "is not in the replacement directory"
+        try:
+            with open(want, "rb") as a, open(vendored, "rb") as b:
+                return None if _same_bytes(a, b) else "differs from its copy in the replacement directory"
+        except OSError as e:
+            return f"cannot be compared ({e.strerror or e}) with"
+    return check
+
+
+def _zip_source(
+    rep: modcache.Report | None, sums: dict[tuple[str, str, bool], list[SumLine]], src: tuple[str, str], opened: list[Any]
+) -> tuple[_Source | None, str]:
+    """A checker reading the module's cached zip, or None and why it can't be trusted."""
+    import zipfile
+
+    from gozt_lint import dirhash
+
+    want = {ln.hash for ln in sums.get((src[0], src[1], False), [])}
+    if len(want) != 1:
+        return None, "no go.sum line" if not want else "conflicting go.sum lines"
+    if rep is None or not rep.layout.exists:
+        return None, "no module cache"
+    e = rep.layout.entries.get(src)
+    zpath = e.files.get("zip") if e is not None else None
+    if not zpath:
+        return None, "not in the module cache"
+    got = ((rep.results.get(src) or {}).get("zip") or {}).get("h1") or dirhash.hash_zip(zpath).h1
+    if got not in want:
+        return None, "the cached zip does not match go.sum"
+    prefix = f"{src[0]}@{src[1]}/"
+    try:
+        zf = zipfile.ZipFile(zpath)
+        opened.append(zf)
+        names = {i.filename[len(prefix):]: i for i in zf.infolist() if i.filename.startswith(prefix)}
+    except (OSError, zipfile.BadZipFile, ValueError) as err:
+        return None, f"unreadable zip: {err}"
+
+    def check(inner: str, vendored: str) -> str | None:
+        info = names.get(inner)
+        if info is None or info.is_dir():
+            return "is not in"
+        try:
+            if os.path.getsize(vendored) != info.file_size:
+                return "differs from its copy in"
+            with zf.open(info) as a, open(vendored, "rb") as b:
+                return None if _same_bytes(a, b) else "differs from its copy in"
+        except (OSError, zipfile.BadZipFile, ValueError, RuntimeError) as err:
+            return f"cannot be compared ({err}) with"
+    return check, ""
