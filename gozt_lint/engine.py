@@ -47,14 +47,11 @@ class Result:
 
 def select_rules(ctx: Context) -> list[Rule]:
     opts = ctx.options
-    # A snapshot file given with --snapshot is a request to compare with it, as
-    # if the snapshot family were selected.
-    runs = {f for f, fam in FAMILIES.items() if opts.all or not fam.deep or (f == "snapshot" and opts.snapshot)}
     if opts.select or opts.ignore:
         rules = all_rules()
     else:
         # The common path (the pre-commit hook, a plain run) loads only the families it runs.
-        rules = rules_of(f for f in runs if opts.env or f != "env")
+        rules = rules_of(f for f, fam in FAMILIES.items() if (opts.all or not fam.deep) and (opts.env or f != "env"))
 
     def expand(items: list[str], flag: str) -> set[str]:
         out: set[str] = set()
@@ -79,7 +76,7 @@ def select_rules(ctx: Context) -> list[Rule]:
             # `--select "$RULES"` with an empty variable would otherwise run nothing and pass.
             raise UsageError("--select: no rule or family given (see `gozt-lint rules`)")
     else:
-        chosen = {s for s, r in rules.items() if r.family in runs}
+        chosen = {s for s, r in rules.items() if opts.all or not FAMILIES[r.family].deep}
         if not opts.env:
             chosen -= {s for s, r in rules.items() if r.family == "env"}
     chosen -= expand(opts.ignore, "--ignore")

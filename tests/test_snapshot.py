@@ -79,17 +79,6 @@ def test_env_drift(repo: tuple[Path, dict[str, str], Path]) -> None:
     assert d["old"] == "off" and d["new"] == "https://proxy.example.com"  # type: ignore[index]
 
 
-def test_snapshot_file_alone_runs_the_comparison(repo: tuple[Path, dict[str, str], Path]) -> None:
-    # `gozt-lint --snapshot FILE` without --all or --select used to ignore the file
-    # silently (the snapshot family is deep): a gate that always passed.
-    r, env, _ = repo
-    snapshot(r, env)
-    p = cli(r, {**env, "GOPROXY": "https://proxy.example.com"}, "--snapshot", str(r.parent / "snap.json"), "--format", "json")
-    doc = json.loads(p.stdout)
-    assert p.returncode == 1 and whats([f for f in doc["findings"] if f["rule"] == "snapshot-drift"]) == ["env GOPROXY"]
-    assert "snapshot-drift" in doc["rules_run"] and "modcache-dir-tampered" not in doc["rules_run"]
-
-
 def test_narrower_run_compares_the_whole_recorded_repository(tmp_path: Path, goenv: gotool.GoEnvDirs) -> None:
     # `gozt-lint snapshot` records every module of the repository; a run without
     # --all (or on one file) sees only the module at hand, and used to report every
