@@ -308,7 +308,9 @@ def _for_context(ctx: Context) -> Report | None:
     if not os.path.isabs(root):
         ctx.note(f"buildcache: GOCACHE={root} is not an absolute path; build cache checks skipped")
         return None
-    rep = verify(root, memo_mod.for_context(ctx), jobs=ctx.options.jobs)
+    from gozt_lint.modcache import resolve_root
+
+    rep = verify(resolve_root(root), memo_mod.for_context(ctx), jobs=ctx.options.jobs)
     if not rep.exists and rep.error is None:
         ctx.note(f"buildcache: no build cache at {root}")
     if rep.error:

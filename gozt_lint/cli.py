@@ -91,9 +91,27 @@ def load_context_config(config_path: str | None, root: Path) -> object:
     return load_config(path, lambda: set(all_rules()))
 
 
+def config_root(cwd: Path, paths: Sequence[str]) -> Path:
+    """Where .gozt-lint.toml is looked for: the repository of the paths checked
+    (`gozt-lint --all path/to/project` from elsewhere must still apply that
+    project's ignores), else the repository of the working directory."""
+    from gozt_lint.context import find_repo_root
+
+    roots = set()
+    for p in paths:
+        start = cwd / p
+        start = start if start.is_dir() else start.parent
+        if not start.is_dir():
+            break  # a missing path: reported as an input error by the run
+        roots.add(find_repo_root(start) or start.resolve())
+    if len(roots) == 1:
+        return roots.pop()
+    return find_repo_root(cwd) or cwd
+
+
 def run_check(argv: Sequence[str]) -> int:
     from gozt_lint import engine
-    from gozt_lint.context import Context, Options, find_repo_root
+    from gozt_lint.context import Context, Options
     from gozt_lint.report import get as get_reporter
 
     parser = build_parser()
@@ -101,8 +119,11 @@ def run_check(argv: Sequence[str]) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     cwd = Path.cwd()
-    root = find_repo_root(cwd) or cwd
-    config = load_context_config(args.config, root)
+    config = load_context_config(args.config, config_root(cwd, args.paths))
+    if args.output:
+        from gozt_lint.fileio import check_output
+
+        check_output(Path(args.output))
     show_progress = args.progress and sys.stderr.isatty() and not os.environ.get("CI")
     options = Options(
         paths=args.paths,
@@ -120,17 +141,20 @@ def run_check(argv: Sequence[str]) -> int:
     )
     ctx = Context(cwd=cwd, options=options, config=config)  # type: ignore[arg-type]
     rules = engine.select_rules(ctx)
+    if args.snapshot and not any(r.slug == "snapshot-drift" for r in rules):
+        # A CI gate `gozt-lint --snapshot FILE` would otherwise compare nothing and pass.
+        raise UsageError("--snapshot: the snapshot family is not selected; add --all or --select snapshot")
     ctx.discover()
     result = engine.run(ctx, rules)
     apply_fixes(ctx, result, apply=args.fix)
 
     reporter = get_reporter(args.format)
     if args.output:
-        from gozt_lint.fileio import atomic_write
+        from gozt_lint.fileio import write_output
 
         buf = io.StringIO()
         reporter(result, buf, color=False)
-        atomic_write(Path(args.output), buf.getvalue().encode("utf-8"))
+        write_output(Path(args.output), buf.getvalue().encode("utf-8"))
     else:
         reporter(result, sys.stdout, color=_use_color(args.color, sys.stdout) and args.format == "text")
         sys.stdout.flush()

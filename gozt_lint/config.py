@@ -40,6 +40,15 @@ KNOWN_TABLES = {
 }
 
 POLICY_KEYS = ("private-modules", "allowed-replacements", "trusted-proxies", "trusted-sumdbs")
+# The keys each plain table may hold (values are checked by their readers). Tables
+# reserved for settings to come hold none yet: a key there would be silently unread.
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "toolchain": ("go-sha256", "goroot-sha256"),
+    "lsp": ("families",),
+    "cache": (),
+    "sumdb": (),
+    "history": (),
+}
 
 
 class Ignore(NamedTuple):
@@ -58,8 +67,7 @@ class Ignore(NamedTuple):
         if self.file is not None:
             if file is None:
                 return False
-            rel = _relative(file, root)
-            if not (fnmatch.fnmatchcase(rel, self.file) or fnmatch.fnmatchcase(rel, self.file.rstrip("/") + "/*")):
+            if not _file_matches(self.file, file, root):
                 return False
         return True
 
@@ -191,7 +199,27 @@ def parse_config(raw: dict[str, Any], where: str, known_rules: set[str] | Callab
     for name in KNOWN_TABLES:
         if name not in ("ignore",) and name in raw and not isinstance(raw[name], dict):
             raise UsageError(f"{where}: [{name}] must be a table")
+    for name, keys in TABLE_KEYS.items():
+        unknown = sorted(set(raw.get(name, {})) - set(keys))
+        if unknown:
+            known = f"known: {', '.join(keys)}" if keys else "it has no settings yet"
+            raise UsageError(f"{where}: [{name}] unknown key(s) {', '.join(unknown)} ({known})")
     return cfg
+
+
+def _file_matches(pattern: str, file: str, root: str) -> bool:
+    """An ignore's ``file`` glob against a finding's file: relative to the repository
+    root, a directory covering what is below it, a leading ``**/`` matching at the
+    top too (as in .gitignore), an absolute pattern against the absolute path."""
+    if os.path.isabs(pattern):
+        target = os.path.abspath(file).replace(os.sep, "/")
+        pattern = pattern.replace(os.sep, "/")
+    else:
+        target = _relative(file, root)
+    candidates = [pattern, pattern.rstrip("/") + "/*"]
+    if pattern.startswith("**/"):
+        candidates += [pattern[3:], pattern[3:].rstrip("/") + "/*"]
+    return any(fnmatch.fnmatchcase(target, c) for c in candidates)
 
 
 def _relative(file: str, root: str) -> str:

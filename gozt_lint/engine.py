@@ -72,6 +72,9 @@ def select_rules(ctx: Context) -> list[Rule]:
 
     if opts.select:
         chosen = expand(opts.select, "--select")
+        if not any(part.strip() for item in opts.select for part in item.split(",")):
+            # `--select "$RULES"` with an empty variable would otherwise run nothing and pass.
+            raise UsageError("--select: no rule or family given (see `gozt-lint rules`)")
     else:
         chosen = {s for s, r in rules.items() if opts.all or not FAMILIES[r.family].deep}
         if not opts.env:
@@ -117,9 +120,13 @@ def run(ctx: Context, rules: list[Rule] | None = None) -> Result:
     result.findings.sort(key=lambda f: f.sort_key)
     result.notes = list(ctx.notes)
     # Deduplicate by text: discovery and several rules can trip over the same file.
-    errs: dict[str, InputError] = {}
+    # The same file may be named as given on the command line and as an absolute path.
+    errs: dict[tuple[str, str], InputError] = {}
     for e in ctx.input_errors:
-        errs.setdefault(str(e), e)
+        text = str(e)
+        path = getattr(e, "path", "")
+        reason = text[len(path) + 2 :] if path and text.startswith(f"{path}: ") else text
+        errs.setdefault((os.path.normpath(os.path.join(ctx.cwd, path)) if path else "", reason), e)
     result.input_errors = list(errs.values())
     result.anchor = _anchor(ctx)
     return result

@@ -38,6 +38,27 @@ def read_input(path: Path, limit: int = MAX_TEXT_FILE) -> bytes:
     return data
 
 
+def check_output(path: Path) -> None:
+    """Refuse, before any work is done, an ``--output`` that cannot be written: a
+    missing directory or a directory in place of the file would otherwise be found
+    only after a long run, whose report would be lost."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise InputError(str(path), "is a directory; give a file name for the report")
+    if not directory.is_dir():
+        raise InputError(str(path), f"cannot write: {directory} is not an existing directory")
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """:func:`atomic_write` for a report the user asked for: a failure is the
+    user's to fix (exit status 2 with the reason), not an internal error."""
+    try:
+        atomic_write(path, data)
+    except OSError as e:
+        raise InputError(str(path), f"cannot write: {e.strerror or e}") from None
+
+
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool = False) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the new one, never half.
 

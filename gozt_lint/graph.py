@@ -118,6 +118,14 @@ def offline_env(ctx: Context) -> dict[str, str]:
     return out
 
 
+def _modcache_dir(ctx: Context) -> str | None:
+    cache = ctx.env.get("GOMODCACHE")
+    if not cache:
+        gopath = (ctx.env.get("GOPATH") or "").split(os.pathsep)[0]
+        cache = os.path.join(gopath, "pkg", "mod") if gopath else ""
+    return cache if cache and os.path.isabs(cache) else None
+
+
 def parse_json_stream(text: str) -> list[dict[str, Any]]:
     dec = json.JSONDecoder()
     out = []
@@ -173,6 +181,13 @@ def load(ctx: Context, unit: Unit) -> Graph | None:
 
     def fallback(why: str) -> None:
         ctx.note(f"graph: {where}: {why}; go.mod-only analysis used")
+
+    cache = _modcache_dir(ctx)
+    if cache is None or not os.path.isdir(cache):
+        # The go command creates GOMODCACHE when it runs; without a cache there is no
+        # graph to load offline anyway, and gozt-lint must not create one.
+        fallback(f"no module cache at {cache}" if cache else "no module cache (GOMODCACHE and GOPATH unset)")
+        return None
 
     try:
         if unit.kind == "work":

@@ -173,6 +173,7 @@ def _resolve_base(ctx: Context, repo: Any, explicit: str | None) -> Base | None:
     if ref is None:
         ref, origin_of_ref = _default_base(ctx, repo)
         if ref is None:
+            ctx.note("history: no base to compare with (no --base, no upstream branch); compared the working tree with HEAD")
             return None
     try:
         base = repo.commit(ref)
@@ -269,9 +270,8 @@ def load(ctx: Context) -> History:
 def _load_repo(ctx: Context, root: Path, units: list[Unit]) -> list[Comparison]:
     base: Base | None = None
     if ctx.options.base or ctx.options.all:
+        # None: why was noted (no upstream, a named base missing from the clone, no commit yet).
         base = resolve_base(ctx, root)
-        if base is None and ctx.options.all:
-            ctx.note("history: no base to compare with (no --base, no upstream branch); compared the working tree with HEAD")
     mode_worktree = base is not None or ctx.options.all
 
     rels: list[tuple[Unit, str, str]] = []
@@ -292,6 +292,7 @@ def _load_repo(ctx: Context, root: Path, units: list[Unit]) -> list[Comparison]:
         ctx.note("history: no commit yet (initial commit); nothing to compare go.sum with")
         return []
     old_label = base.label if base else "HEAD"
+    unmerged = set() if mode_worktree else _unmerged(root, ctx, [(rel_sum, blobs[2 + 3 * i]) for i, (_, rel_sum, _m) in enumerate(rels)])
 
     out: list[Comparison] = []
     pending_renames: list[tuple[Unit, str, Side, bytes | None]] = []
@@ -307,6 +308,9 @@ def _load_repo(ctx: Context, root: Path, units: list[Unit]) -> list[Comparison]:
         else:
             if idx_sum.oid is None and old_blob.oid is None:
                 continue  # neither tracked nor staged: nothing is being committed
+            if rel_sum in unmerged:
+                ctx.note(f"history: {rel_sum} has unresolved merge conflicts in the index; compared once it is resolved and staged")
+                continue
             new = Side("the staged go.sum" if u.kind == "mod" else "the staged go.work.sum", rel_sum, idx_sum.data)
             gomod = idx_main.data
         if new.data is None and old_blob.oid is None:
@@ -327,6 +331,17 @@ def _load_repo(ctx: Context, root: Path, units: list[Unit]) -> list[Comparison]:
                     label = f"{old_label} (as {old_path})"
                     out.append(Comparison(u, Side(label, old_path, blob.data), new, gomod, base.check_removed if base else True))
     return out
+
+
+def _unmerged(root: Path, ctx: Context, staged: list[tuple[str, gitio.Blob]]) -> set[str]:
+    """The sum files absent from the index only because a merge left them unresolved
+    (stage 0 missing, stage 2 "ours" or 3 "theirs" present): not deleted files, whose
+    every line would otherwise count as removed."""
+    missing = [rel for rel, blob in staged if blob.oid is None]
+    if not missing:
+        return set()
+    got = gitio.cat_file(root, [f":{stage}:{rel}" for rel in missing for stage in (2, 3)], ctx.environ)
+    return {rel for i, rel in enumerate(missing) if got[2 * i].oid is not None or got[2 * i + 1].oid is not None}
 
 
 def _overlay(ctx: Context, path: Path) -> bytes | None:

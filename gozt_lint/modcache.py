@@ -331,6 +331,8 @@ def _check_info(data: bytes, path: str, version: str) -> list[str]:
         info = json.loads(data)
     except (ValueError, UnicodeDecodeError) as e:
         return [f"not JSON ({e})"]
+    except RecursionError:  # json's parser recurses per nesting level
+        return ["not JSON the go command would accept (nested too deeply)"]
     if not isinstance(info, dict):
         return ["not a JSON object"]
     out = []
@@ -370,12 +372,17 @@ def _check_origin(origin: Any, path: str, version: str, rev: str | None) -> list
     url = origin.get("URL")
     if isinstance(url, str) and url and path.startswith(_HOSTED):
         parts = path.split("/")
-        root = "/".join(parts[:3])
+        # github.com and bitbucket.org repositories are always host/owner/repo
+        # (cmd/go/internal/vcs vcsPaths); GitLab nests groups and the go command
+        # finds the root through go-get, so there any longer prefix may be it.
+        roots = ["/".join(parts[:n]) for n in range(3, len(parts) + 1 if path.startswith("gitlab.com/") else 4)]
         u = re.sub(r"^(https?|git|ssh)://(git@)?", "", url).removesuffix("/").removesuffix(".git")
-        if u.lower() != root.lower():
-            out.append(f"Origin.URL {url!r} is not the repository of {path} ({root})")
+        root = next((r for r in roots if r.lower() == u.lower()), None)
+        if root is None:
+            out.append(f"Origin.URL {url!r} is not the repository of {path} ({roots[0]})")
+            root = roots[0]
         sub = origin.get("Subdir")
-        rest = "/".join(parts[3:])
+        rest = "/".join(parts[len(root.split("/")) :])
         if isinstance(sub, str) and sub:
             pm = module.split_path_version(path)
             allowed = {rest}
@@ -468,7 +475,8 @@ def _memo_dir(top: str, path: str, version: str, kind: str, memo: Memo | None, o
     exclude = dirhash.toolchain_copy if kind == "toolchain" else None
     for attempt in range(2):
         lst = dirhash.list_dir(top)
-        key = dir_key("dir", top, lst.fingerprint(), f"{prefix}|{kind}")
+        # "|2": results since the directory count ("dirs") was added.
+        key = dir_key("dir", top, lst.fingerprint(), f"{prefix}|{kind}|2")
         if memo is not None and attempt == 0:
             hit = memo.get(key)
             if isinstance(hit, dict):
@@ -480,6 +488,7 @@ def _memo_dir(top: str, path: str, version: str, kind: str, memo: Memo | None, o
         d = res.to_json()
         d["writable_files"] = [dirhash.show(n) for n, s, _ in lst.files if s[2] & 0o222]
         d["writable_dirs"] = [dirhash.show(n) or "." for n, s in lst.dirs if s[2] & 0o222]
+        d["dirs"] = len(lst.dirs)
         if not res.unstable:
             out["memo"].append((key, d))
         return d
@@ -668,6 +677,13 @@ def verify(
     return rep
 
 
+def resolve_root(root: str) -> str:
+    """A cache root that is itself a link to a directory (a cache moved to another
+    disk) is what the go command uses through it, so it is verified there; below
+    the root nothing is ever followed."""
+    return os.path.realpath(root) if os.path.islink(root) and os.path.isdir(root) else root
+
+
 def for_context(ctx: Context) -> Report | None:
     """The verified cache for this run (computed once, shared by the rules)."""
     return ctx.once(_for_context)
@@ -686,7 +702,7 @@ def _for_context(ctx: Context) -> Report | None:
         return None
     m = memo_mod.for_context(ctx)
     rep = verify(
-        root,
+        resolve_root(root),
         m,
         goroot=env.goroot,
         goflags=env.get("GOFLAGS"),
@@ -697,6 +713,10 @@ def _for_context(ctx: Context) -> Report | None:
         ctx.note(f"modcache: no module cache at {root}")
     if rep.layout.error:
         ctx.note(f"modcache: {rep.layout.error}")
+    # A bug or an input we did not foresee must not pass for a clean entry.
+    for (path, version), r in sorted(rep.results.items()):
+        if r.get("crash"):
+            ctx.note(f"modcache: internal error verifying {path}@{version}: {r['crash']}; this entry was not verified")
     for msg in m.errors:
         ctx.note(msg)
     return rep

@@ -154,7 +154,7 @@ def _read_cache(p: Provenance, cache: Path, esc_path: str, esc_version: str) -> 
     if p.info is not None:
         try:
             doc = json.loads(read_input(info, _INFO_LIMIT).decode("utf-8"))
-        except (InputError, UnicodeDecodeError, ValueError) as e:
+        except (InputError, UnicodeDecodeError, ValueError, RecursionError) as e:
             p.problems.append(f"{info}: unreadable .info: {e}")
         else:
             if isinstance(doc, dict):

@@ -138,6 +138,11 @@ def quarantine(gomodcache: Path, entries: list[tuple[str, str]], dest: Path | No
     gomodcache = Path(gomodcache)
     if not gomodcache.is_absolute():
         raise UsageError(f"GOMODCACHE must be an absolute path: {gomodcache}")
+    from gozt_lint.modcache import resolve_root
+
+    # Through a linked cache root: renames happen (and the default DEST lies) on the
+    # file system the cache really is on.
+    gomodcache = Path(resolve_root(str(gomodcache)))
     dest = Path(dest) if dest is not None else default_dest(gomodcache)
     if not dest.is_absolute():
         dest = Path.cwd() / dest

@@ -269,6 +269,8 @@ def load_file(path: str) -> dict[str, Any]:
         raise InputError(path, f"snapshot is not UTF-8 (byte {e.start})") from None
     except json.JSONDecodeError as e:
         raise InputError(path, f"line {e.lineno} column {e.colno}: not a gozt-lint snapshot: {e.msg}") from None
+    except RecursionError:  # json's parser recurses per nesting level
+        raise InputError(path, "not a gozt-lint snapshot: nested too deeply") from None
     if not isinstance(doc, dict) or "format" not in doc:
         raise InputError(path, "not a gozt-lint snapshot (no \"format\" field)")
     if doc.get("format") != FORMAT:
@@ -397,6 +399,30 @@ def _unit_for(ctx: Context, p: Path) -> Any:
     return None
 
 
+def scope(ctx: Context) -> Context:
+    """The context to compare in: the scope `gozt-lint snapshot` records (every module
+    under the repository root, as with --all), whatever paths this run was given.
+    Comparing a narrower run (no --all, a workspace root, one file) with the whole
+    recorded repository would report every module left out as vanished."""
+    return ctx.once(_scope)
+
+
+def _scope(ctx: Context) -> Context:
+    from gozt_lint.context import Context, Options
+
+    o = ctx.options
+    if o.all and not o.paths:
+        return ctx
+    wide = Context(
+        cwd=ctx.cwd,
+        environ=ctx.environ,
+        config=ctx.config,
+        options=Options(all=True, snapshot=o.snapshot, memo=o.memo, jobs=o.jobs, online=o.online, go=o.go),
+    )
+    wide.discover()
+    return wide
+
+
 def current(ctx: Context) -> dict[str, Any]:
     """The snapshot of now, for the file given with --snapshot (memoize with ctx.once)."""
     old = recorded(ctx)
@@ -419,7 +445,7 @@ def _recorded(ctx: Context) -> dict[str, Any]:
 def main(argv: Sequence[str]) -> int:
     from gozt_lint.cli import load_context_config
     from gozt_lint.context import Context, Options, find_repo_root
-    from gozt_lint.fileio import atomic_write
+    from gozt_lint.fileio import check_output, write_output
 
     p = argparse.ArgumentParser(
         prog="gozt-lint snapshot",
@@ -433,6 +459,8 @@ def main(argv: Sequence[str]) -> int:
     cwd = Path.cwd()
     root = find_repo_root(cwd) or cwd
     config = load_context_config(args.config, root)
+    if args.output and args.output != "-":
+        check_output(Path(args.output))
     ctx = Context(cwd=cwd, options=Options(all=True), config=config)  # type: ignore[arg-type]
     ctx.discover()
     if ctx.input_errors:
@@ -448,7 +476,7 @@ def main(argv: Sequence[str]) -> int:
         sys.stdout.flush()
     else:
         out = Path(args.output) if args.output else ctx.root / DEFAULT_NAME
-        atomic_write(out, data)
+        write_output(out, data)
         print(f"wrote {out}", file=sys.stderr)
     go = doc["go"]
     print("pins for .gozt-lint.toml:\n[toolchain]", file=sys.stderr)

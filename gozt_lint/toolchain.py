@@ -231,6 +231,11 @@ def gobin_dirs(ctx: Context) -> list[str]:
 
 
 def installed_binaries(ctx: Context) -> list[Binary]:
+    """Go binaries in GOBIN / GOPATH/bin, less those that are GOROOT's own: a link
+    to GOROOT/bin/go, or GOBIN=GOROOT/bin, is the toolchain (toolchain-mismatch
+    and toolchain-drift judge it), and cmd/go never has module information."""
+    goroot = ctx.env.goroot
+    groot = os.path.realpath(goroot) + os.sep if goroot else None
     out: list[Binary] = []
     for d in gobin_dirs(ctx):
         try:
@@ -239,7 +244,7 @@ def installed_binaries(ctx: Context) -> list[Binary]:
             continue
         for name in names:
             p = os.path.join(d, name)
-            if not os.access(p, os.X_OK):
+            if not os.access(p, os.X_OK) or (groot and os.path.realpath(p).startswith(groot)):
                 continue
             b = read_binary(p)
             if b is not None:
@@ -276,6 +281,11 @@ def cached_toolchains(ctx: Context) -> list[CachedToolchain]:
         parsed = parse_toolchain_version(version)
         d = os.path.join(base, name)
         if parsed is None or not os.path.isdir(d):
+            continue
+        # An extraction that was interrupted (its .partial marker is left): the go
+        # command never runs that directory, it removes and unpacks it again
+        # (modfetch DownloadDir); modcache-incomplete reports the leftover.
+        if os.path.lexists(os.path.join(cache, "cache", "download", TOOLCHAIN_MODULE, "@v", version + ".partial")):
             continue
         go = read_binary(os.path.join(d, "bin", "go"))
         out.append(CachedToolchain(d, version, parsed[0], parsed[1], read_version_file(d), go))

@@ -85,6 +85,17 @@ def test_missing_cache_falls_back_with_a_note(goenv: gotool.GoEnvDirs, app: tupl
     assert not mod.exists()  # nothing was fetched
 
 
+def test_no_module_cache_is_never_created(goenv: gotool.GoEnvDirs, app: tuple[Path, Path], tmp_path: Path) -> None:
+    d, _ = app
+    empty = tmp_path / "empty-gopath"
+    env = {**goenv.environ, "GOPATH": str(empty)}
+    del env["GOMODCACHE"]
+    ctx, unit = ctx_for(d, env, all=True)
+    assert graph.get(ctx, unit) is None
+    assert any(f"no module cache at {empty}/pkg/mod" in n for n in ctx.notes), ctx.notes
+    assert not empty.exists()  # the go command would have created GOPATH/pkg/mod
+
+
 def test_newer_go_requirement_never_switches(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
     d, _ = app
     (d / "go.mod").write_text((d / "go.mod").read_text().replace("go 1.21", "go 1.99.0"))

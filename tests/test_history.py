@@ -197,6 +197,29 @@ def test_deleted_go_sum_with_requirements(repo: tuple[Path, dict[str, str]]) -> 
     assert set(rules(res)) == {"gosum-line-removed"} and len(res.findings) == 2
 
 
+def test_unmerged_go_sum_is_not_a_deleted_one(repo: tuple[Path, dict[str, str]]) -> None:
+    # A merge that conflicts in go.sum leaves no stage-0 entry in the index; a plain
+    # run while the user resolves it must not report every line as removed.
+    r, env = repo
+    gosum = r / "go.sum"
+    base = gosum.read_text()
+    gomods.git(r, "checkout", "-q", "-b", "other", env=env)
+    gosum.write_text(base + "example.com/zzz v1.0.0/go.mod h1:" + "A" * 43 + "=\n")
+    gomods.git(r, "commit", "-qam", "other", env=env)
+    gomods.git(r, "checkout", "-q", "main", env=env)
+    gosum.write_text(base + "example.com/zzz v1.0.0/go.mod h1:" + "B" * 43 + "=\n")
+    gomods.git(r, "commit", "-qam", "main", env=env)
+    assert gomods.git(r, "merge", "other", env=env, check=False).returncode != 0
+    gomods.git(r, "checkout", "--theirs", "go.sum", env=env)
+    for paths in ([], ["go.sum"]):
+        res = run(r, env, paths=paths)
+        assert res.findings == [], res.findings
+        assert any("go.sum has unresolved merge conflicts" in n for n in res.notes)
+    # Resolved and staged, it is compared again (and the changed hash is caught).
+    gomods.git(r, "add", "go.sum", env=env)
+    assert rules(run(r, env)) == ["gosum-hash-changed"]
+
+
 def test_not_a_git_repository(tmp_path: Path, made: dict[str, Path]) -> None:
     d = gomods.copy_module(made["base"], tmp_path / "plain")
     res = run(d, gomods.git_env(dict(os.environ)))
@@ -431,6 +454,18 @@ def test_github_base_ref(remote: tuple[Path, Path, dict[str, str]]) -> None:
     gomods.git(work, "commit", "-qam", "tamper", "--no-verify", env=env)
     res = run(work, {**env, "GITHUB_BASE_REF": "main"}, all=True)
     assert rules(res) == ["gosum-hash-changed"] and "origin/main" in res.findings[0].message
+
+
+def test_github_base_ref_not_fetched_is_one_accurate_note(remote: tuple[Path, Path, dict[str, str]]) -> None:
+    # actions/checkout's default: the PR merge commit, detached, the base branch not fetched.
+    _, work, env = remote
+    gomods.git(work, "checkout", "-q", "--detach", env=env)
+    gomods.git(work, "update-ref", "-d", "refs/remotes/origin/main", env=env)
+    res = run(work, {**env, "GITHUB_BASE_REF": "main"}, all=True)
+    history_notes = [n for n in res.notes if n.startswith("history:")]
+    assert len(history_notes) == 1, history_notes
+    assert "GITHUB_BASE_REF: origin/main: no such branch" in history_notes[0]
+    assert "no upstream branch" not in history_notes[0]
 
 
 def test_missing_base_ref(remote: tuple[Path, Path, dict[str, str]]) -> None:

@@ -79,6 +79,26 @@ def test_env_drift(repo: tuple[Path, dict[str, str], Path]) -> None:
     assert d["old"] == "off" and d["new"] == "https://proxy.example.com"  # type: ignore[index]
 
 
+def test_narrower_run_compares_the_whole_recorded_repository(tmp_path: Path, goenv: gotool.GoEnvDirs) -> None:
+    # `gozt-lint snapshot` records every module of the repository; a run without
+    # --all (or on one file) sees only the module at hand, and used to report every
+    # other recorded module as vanished.
+    proxy = gomods.build_proxy(tmp_path / "proxy")
+    r = tmp_path / "repo"
+    gomods.tidy(goenv, proxy, r, {"example.com/dep": "v1.0.0"})
+    gomods.tidy(goenv, proxy, r / "tools", {"example.com/dep": "v1.0.0"}, modpath="example.com/tools")
+    env = gomods.git_env(goenv.environ)
+    gomods.init_repo(r, env)
+    doc = snapshot(r, env)
+    assert set(doc["graph"]) == {"go.mod", "tools/go.mod"}  # type: ignore[arg-type]
+    for cwd, args in ((r, ()), (r / "tools", ()), (r, ("go.sum",))):
+        p = cli(cwd, env, "--select", "snapshot", "--snapshot", str(r.parent / "snap.json"), "--format", "json", *args)
+        assert p.returncode == 0 and json.loads(p.stdout)["findings"] == [], (cwd, args, p.stdout)
+    (r / "tools" / "go.sum").write_text((r / "tools" / "go.sum").read_text().replace("h1:", "h1:A", 1))
+    p = cli(r, env, "--select", "snapshot", "--snapshot", str(r.parent / "snap.json"), "--format", "json")
+    assert p.returncode == 1 and [f["file"] for f in json.loads(p.stdout)["findings"]] == ["tools/go.sum"]
+
+
 def test_go_binary_drift(repo: tuple[Path, dict[str, str], Path], tmp_path: Path) -> None:
     r, env, _ = repo
     env = {**env, "GOROOT": str(gotool.goroot())}
@@ -185,6 +205,7 @@ def test_snapshot_to_stdout_and_bad_files(repo: tuple[Path, dict[str, str], Path
         ("list.json", b"[1, 2]", "not a gozt-lint snapshot"),
         ("future.json", b'{"format": 99}', "format 99 is not supported"),
         ("broken.json", b'{"format": 1,\n "env": ', "line 2 column"),
+        ("deep.json", b'{"format": 1, "go": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
     ):
         (r.parent / name).write_bytes(content)
         p = cli(r, env, "--all", "--select", "snapshot", "--snapshot", str(r.parent / name))

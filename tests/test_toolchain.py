@@ -117,10 +117,14 @@ def test_goroot_manifest_pin(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
 
 
 def test_bad_pin_is_a_configuration_error(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
-    for pins, msg in (({"go-sha256": "abc"}, "64 hexadecimal digits"), ({"go-sha265": "0" * 64}, "unknown key")):
-        res = run(goenv.environ, tmp_path, "toolchain-drift", pins)
-        assert len(res.internal_errors) == 1 and msg in res.internal_errors[0]
-        assert engine.exit_status(res, engine.Severity.ERROR) == 2
+    res = run(goenv.environ, tmp_path, "toolchain-drift", {"go-sha256": "abc"})
+    assert len(res.internal_errors) == 1 and "64 hexadecimal digits" in res.internal_errors[0]
+    assert engine.exit_status(res, engine.Severity.ERROR) == 2
+    # A misspelt key is refused when the configuration is loaded, before any run.
+    from gozt_lint.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown key"):
+        run(goenv.environ, tmp_path, "toolchain-drift", {"go-sha265": "0" * 64})
 
 
 def test_version_file_disagrees_with_binary(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
@@ -193,6 +197,20 @@ def test_cached_toolchain_modules(goenv: gotool.GoEnvDirs, tmp_path: Path) -> No
     assert listed == {(v, v), ("go1.99.0", v)}
 
 
+def test_interrupted_toolchain_extraction_is_not_a_mismatch(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
+    # Ctrl-C while the go command unpacks a toolchain leaves a .partial marker and
+    # a half-filled directory (no bin/go yet). The go command never runs such a
+    # directory (it removes and unpacks it again); modcache-incomplete says it.
+    d = _cached_toolchain(goenv.gomodcache, "go1.99.0", "go1.99.0")
+    shutil.rmtree(d / "bin")
+    vdir = goenv.gomodcache / "cache" / "download" / "golang.org" / "toolchain" / "@v"
+    vdir.mkdir(parents=True)
+    (vdir / "v0.0.1-go1.99.0.linux-amd64.partial").write_bytes(b"")
+    assert run(goenv.environ, tmp_path, "toolchain-mismatch").findings == []
+    (vdir / "v0.0.1-go1.99.0.linux-amd64.partial").unlink()
+    assert [f.rule for f in run(goenv.environ, tmp_path, "toolchain-mismatch").findings] == ["toolchain-mismatch"]
+
+
 # -- GOBIN ----------------------------------------------------------------------------------------
 
 
@@ -209,6 +227,21 @@ def gobin(goenv: gotool.GoEnvDirs, tmp_path: Path) -> tuple[Path, Path, dict[str
 def test_installed_with_sum_is_verified(goenv: gotool.GoEnvDirs, gobin: tuple[Path, Path, dict[str, str]], tmp_path: Path) -> None:
     res = run(goenv.environ, tmp_path, "gobin-unverified")
     assert res.findings == []
+
+
+def test_links_to_the_goroot_in_use_are_the_toolchain_not_installed_binaries(
+    goenv: gotool.GoEnvDirs, gobin: tuple[Path, Path, dict[str, str]], tmp_path: Path
+) -> None:
+    # `ln -s $GOROOT/bin/go ~/go/bin/go`, or GOBIN=$GOROOT/bin: the go distribution's
+    # own cmd/go has no module information by nature; toolchain-mismatch and
+    # toolchain-drift judge it, gobin-unverified has nothing to add.
+    bindir, _proxy, _penv = gobin
+    goroot = gotool.goroot()
+    (bindir / "go").symlink_to(goroot / "bin" / "go")
+    env = {**goenv.environ, "GOROOT": str(goroot)}
+    assert run(env, tmp_path, "gobin-unverified").findings == []
+    res = run({**env, "GOBIN": str(goroot / "bin")}, tmp_path, "gobin-unverified")
+    assert res.findings == [] and not res.internal_errors
 
 
 def test_local_build_and_dirty_tree(goenv: gotool.GoEnvDirs, gobin: tuple[Path, Path, dict[str, str]], tmp_path: Path) -> None:

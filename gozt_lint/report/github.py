@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, TextIO
 
 from gozt_lint.finding import Severity
@@ -25,7 +26,10 @@ def write(result: Result, out: TextIO, *, color: bool = False) -> None:
     for f in result.findings:
         props = []
         if f.file:
-            props.append(f"file={_prop(display_path(f.file))}")
+            # The runner takes a relative path as relative to the repository (and makes
+            # an absolute one so), not to the step's working directory: a run from a
+            # module in a subdirectory must still name sub/go.sum.
+            props.append(f"file={_prop(display_path(f.file, result.root or None).replace(os.sep, '/'))}")
             if f.line:
                 props.append(f"line={f.line}")
                 if f.end_line:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -19,6 +20,13 @@ INFORMATION_URI = "https://github.com/gozt-lint/gozt-lint"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 # GitHub ranks security alerts by this property (CVSS-like scale).
 _SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
+
+
+# A checksum-database tree size in a message ("record #12, tree 72097574") grows
+# with the database and changes with whatever head the go command last fetched:
+# left in the fingerprint, code scanning would close the alert and open a new one
+# on every CI run.
+_TREE_SIZE = re.compile(r"\btree \d+")
 
 
 def _rel(path: str, root: str) -> str | None:
@@ -90,7 +98,7 @@ def _result(f: Finding, index: int, result: Result) -> dict[str, Any]:
     if props:
         out["properties"] = props
     where = (_rel(f.file, root) or f.file) if f.file else ""
-    key = "\0".join([f.rule, where, f.module or "", f.version or "", f.message])
+    key = "\0".join([f.rule, where, f.module or "", f.version or "", _TREE_SIZE.sub("tree N", f.message)])
     out["partialFingerprints"] = {"goztLint/v1": hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()}
     return out
 

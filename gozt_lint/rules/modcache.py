@@ -198,8 +198,8 @@ def orphan_dir(ctx: Context) -> Iterator[Finding]:
         return
     lines = _sum_lines(ctx)
     for e, r in modcache.iter_entries(rep):
-        if not e.extracted or "partial" in e.files:
-            continue
+        if not e.extracted or "partial" in e.files or r.get("crash"):
+            continue  # (a crashed verification is a note, not a missing reference)
         ref, _src = modcache.reference_hash(rep, e)
         if ref is not None:
             continue
@@ -267,8 +267,14 @@ def writable(ctx: Context) -> Iterator[Finding]:
         if not d or not e.extracted:
             continue
         files = d.get("writable_files") or []
-        # -modcacherw leaves directories writable on purpose; files stay 0444.
-        dirs = [] if rep.modcacherw else (d.get("writable_dirs") or [])
+        dirs = d.get("writable_dirs") or []
+        # -modcacherw leaves directories writable on purpose; files stay 0444. The
+        # flag may have been given on the command line of the go command that
+        # extracted the module (`go mod download -modcacherw`), not in today's
+        # GOFLAGS, so go's own layout for it (every directory writable, no file)
+        # is recognised per module too; a single writable directory is not it.
+        if rep.modcacherw or (not files and dirs and len(dirs) == d.get("dirs")):
+            dirs = []
         if not files and not dirs:
             continue
         parts = []

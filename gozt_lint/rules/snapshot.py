@@ -20,4 +20,8 @@ def snapshot_drift(ctx: Context) -> Iterator[Finding]:
     old = snapshot.recorded(ctx)
     if ctx.env.go_binary is None:
         ctx.note("snapshot: no go binary on PATH; compared without it")
-    yield from snapshot.compare(ctx, old, ctx.once(snapshot.current))
+    scope = snapshot.scope(ctx)
+    yield from snapshot.compare(scope, old, scope.once(snapshot.current))
+    for note in scope.notes if scope is not ctx else ():
+        if note not in ctx.notes:
+            ctx.note(note)
