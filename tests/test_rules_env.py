@@ -612,6 +612,9 @@ SWITCH_CASES = [
     ("go 1.21\n\ntoolchain go1.99.0\n", None, "go1.100.0+path", None),
     ("go 1.21\n\ntoolchain go1.99.0 // pinned\n\nrequire (\n", None, "path", "go1.99.0"),  # broken go.mod: still switches
     ("go 1.21\n", "go 1.99.1\n\nuse .\n", "path", "go1.99.1"),
+    # In a workspace only go.work decides: the module's own lines do not switch.
+    ("go 1.21\n\ntoolchain go1.99.0\n", "go 1.21\n\nuse .\n", "path", None),
+    ("go 1.99.1\n", "go 1.21\n\nuse .\n", "auto", None),
 ]
 
 

@@ -13,6 +13,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from gozt_lint import gover
@@ -37,7 +38,7 @@ from gozt_lint.module import path_match, split_patterns
 from gozt_lint.rules import rule
 
 if TYPE_CHECKING:
-    from gozt_lint.context import Context
+    from gozt_lint.context import Context, Unit
 
 
 # -- where a value came from ----------------------------------------------------------
@@ -526,11 +527,27 @@ def _go_and_toolchain(ctx: Context, unit: object) -> tuple[tuple[str, int | None
     return gover.gomod_lookup(data, "go"), gover.gomod_lookup(data, "toolchain")
 
 
+def _switch_files(ctx: Context) -> list[Unit]:
+    """The files whose go/toolchain lines decide switching for go commands run in
+    scope (toolchain.modGoToolchain): in a module governed by a go.work (GOWORK,
+    else the nearest one upward) only the go.work counts, never the module's go.mod."""
+    from gozt_lint.context import Unit
+
+    out: dict[str, Unit] = {}
+    for unit in [*ctx.modules, *ctx.workspaces]:
+        if unit.kind == "mod":
+            work = ctx.active_gowork(unit.dir)
+            if work is not None and work.is_file():
+                unit = Unit("work", work.parent, work, Path(f"{work}.sum"))
+        out.setdefault(str(unit.main.absolute()), unit)
+    return list(out.values())
+
+
 def _modfile_requests(ctx: Context, min_version: str) -> list[dict[str, object]]:
     """go.mod/go.work files in scope whose toolchain or go line asks for more than
     min_version, decided as toolchain.Select decides."""
     asks: list[dict[str, object]] = []
-    for unit in [*ctx.modules, *ctx.workspaces]:
+    for unit in _switch_files(ctx):
         if not unit.main.is_file() and str(unit.main) not in ctx.overlay:
             continue
         go, tc = _go_and_toolchain(ctx, unit)
