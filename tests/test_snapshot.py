@@ -128,6 +128,25 @@ def test_go_sum_line_drift(repo: tuple[Path, dict[str, str], Path]) -> None:
     assert f["details"]["old"] == old.split()[2] and f["details"]["new"] == lines[n].split()[2]  # type: ignore[index]
 
 
+def test_module_cached_on_one_side_only_is_not_drift(repo: tuple[Path, dict[str, str], Path]) -> None:
+    r, env, _ = repo
+    snap = snapshot(r, env)
+    key = "example.com/dep@v1.0.0"
+    recorded = snap["modules"][key]  # type: ignore[index]
+    assert isinstance(recorded, str) and recorded.startswith("h1:")
+    # The trusted runner had not downloaded it: nothing to compare, nothing changed.
+    snap["modules"][key] = None  # type: ignore[index]
+    (r.parent / "snap.json").write_text(json.dumps(snap))
+    rc, findings, notes = verify(r, env)
+    assert (rc, findings) == (0, [])
+    assert any("in the module cache on one side only" in n for n in notes), notes
+    # Two different hashes are drift.
+    snap["modules"][key] = gomods.edit_hash(f"x v {recorded}").split()[2]  # type: ignore[index]
+    (r.parent / "snap.json").write_text(json.dumps(snap))
+    rc, findings, _ = verify(r, env)
+    assert rc == 1 and whats(findings) == [f"module {key} h1 in the module cache"]
+
+
 def test_graph_version_drift(repo: tuple[Path, dict[str, str], Path], goenv: gotool.GoEnvDirs) -> None:
     r, env, proxy = repo
     snapshot(r, env)
