@@ -776,8 +776,13 @@ class _Builder:
                 self.err(line, _version_error(verb, path, raw, f"not a canonical version (should be {cv})"), LOAD)
         if mf.kind == "mod":
             self._module_checks(has_statements)
+        required = {(q.path, q.version) for q in mf.require}
         for r in mf.replace:
             if not r.is_local:
+                # The go command checks a replacement's path only when it fetches it:
+                # a replace of a module nothing requires is never looked at.
+                if not any(p == r.old_path and (r.old_version is None or v == r.old_version) for p, v in required):
+                    continue
                 why = mod.check_path(r.new_path)
                 if why:
                     self.err(r.span, f"replace {r.old_path}: replacement {why}", LOAD)

@@ -38,6 +38,7 @@ LOAD_CASES = {
     "reserved-module-path": "module toolchain\n\ngo 1.21\n",
     "retract-noncanonical": "module example.com/m\n\ngo 1.21\n\nretract v1.0\n",
     "conflicting-replacements": "module example.com/m\n\ngo 1.21\n\nreplace example.com/a => ./a\nreplace example.com/a => ./b\n",
+    "bad-replacement-path": "module example.com/m\n\ngo 1.21\n\nrequire example.com/b v1.0.0\n\nreplace example.com/b => Bad..path v1.0.0\n",
 }
 
 
@@ -61,6 +62,8 @@ def test_clean_modules_pass_go_and_us(goenv: gotool.GoEnvDirs, tmp_path: Path) -
             "module example.com/m\n\ngo 1.21\n\nreplace example.com/a => ./a\nreplace example.com/a => ./a\n"
             "replace example.com/a v1.0.0 => ./b\n"
         ),
+        # A replacement of a module nothing requires: the go command never checks its path.
+        "unrequired-bad-replacement": "module example.com/m\n\ngo 1.21\n\nreplace example.com/b => Bad..path v1.0.0\n",
     }
     for name, text in cases.items():
         gomod = write_mod(tmp_path / name, text)
