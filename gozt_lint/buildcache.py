@@ -113,13 +113,14 @@ def check_subdir(root: str, sub: str) -> dict[str, Any]:
     """Every entry of GOCACHE/<sub>: JSON-able problems and byte count."""
     d = os.path.join(root, sub)
     probs: list[list[str]] = []
+    refs: list[str] = []  # output IDs the valid action entries here point at
     nbytes = 0
     entries = outputs = 0
     try:
         with os.scandir(d) as it:
             items = sorted(it, key=lambda e: e.name)
     except OSError as e:
-        return {"problems": [[INVALID, d, f"cannot list: {e.strerror or e}"]], "bytes": 0, "entries": 0, "outputs": 0}
+        return {"problems": [[INVALID, d, f"cannot list: {e.strerror or e}"]], "bytes": 0, "entries": 0, "outputs": 0, "refs": []}
     for ent in items:
         name, p = ent.name, ent.path
         try:
@@ -189,6 +190,7 @@ def check_subdir(root: str, sub: str) -> dict[str, Any]:
         if eid != want:
             probs.append([INVALID, p, f"action entry records ID {eid}, not its file name (mismatched ID)"])
             continue
+        refs.append(eout)
         out = os.path.join(root, eout[:2], f"{eout}-d")
         try:
             ost = os.lstat(out)
@@ -199,7 +201,7 @@ def check_subdir(root: str, sub: str) -> dict[str, Any]:
             continue
         if stat.S_ISREG(ost.st_mode) and ost.st_size != size:
             probs.append([INVALID, p, f"action entry says its output {eout[:12]}… is {size} bytes, the file is {ost.st_size}"])
-    return {"problems": probs, "bytes": nbytes, "entries": entries, "outputs": outputs}
+    return {"problems": probs, "bytes": nbytes, "entries": entries, "outputs": outputs, "refs": refs}
 
 
 def _check_top(root: str, rep: Report) -> list[str]:
@@ -238,7 +240,7 @@ def _task(args: tuple[str, str, str | None]) -> dict[str, Any]:
 def _memo_subdir(root: str, sub: str, memo: Memo | None) -> dict[str, Any]:
     d = os.path.join(root, sub)
     lst = dirhash.list_dir(d)
-    key = dir_key("gocache", d, lst.fingerprint())
+    key = dir_key("gocache2", d, lst.fingerprint())
     if memo is not None:
         hit = memo.get(key)
         if isinstance(hit, dict):
@@ -286,12 +288,25 @@ def verify(root: str, memo: Memo, *, jobs: int | None = None, pool: str | None =
         with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctxm, initializer=modcache._worker_init, initargs=(memo_path,)) as ex:
             results = list(ex.map(_task, [(root, s, memo_path) for s in subs], chunksize=8))
     memo.set_many([(k, v) for r in results for k, v in r.get("memo", ())])
+    refs = {o for r in results for o in r.get("refs", ())}
     for r in results:
-        rep.problems += [Problem(k, f, m) for k, f, m in r["problems"]]
+        for k, f, m in r["problems"]:
+            if k == TAMPERED and _output_id(root, f) not in refs:
+                # The go command writes an output before the entry that points at it
+                # and its last byte last: an output nothing points at is an interrupted
+                # write it redoes, never one a build uses.
+                k, m = INVALID, f"{m.split(':', 1)[0]}, but no action entry points at it (an interrupted write the go command redoes; no build uses it)"
+            rep.problems.append(Problem(k, f, m))
         rep.bytes += r.get("bytes", 0)
         rep.entries += r.get("entries", 0)
         rep.outputs += r.get("outputs", 0)
     return rep
+
+
+def _output_id(root: str, path: str) -> str:
+    """The output ID of an ``-d`` file, or of the ``-d`` directory holding an executable."""
+    rel = os.path.relpath(path, root).split(os.sep)
+    return rel[1][:64] if len(rel) >= 2 else ""
 
 
 def for_context(ctx: Context) -> Report | None:

@@ -122,6 +122,31 @@ def test_executable_cache_entry_tampered(filled, tmp_path: Path) -> None:  # typ
     assert [p.kind for p in rep.problems] == [buildcache.TAMPERED]
 
 
+def test_output_no_entry_points_at_is_an_interrupted_write(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    gc = tmp_path / "gocache"
+    shutil.copytree(filled.gocache, gc, symlinks=True)
+    refs = {}
+    for a in gc.glob("??/*-a"):
+        parsed = buildcache.parse_action(a.read_bytes())
+        assert not isinstance(parsed, str)
+        refs.setdefault(parsed[1], []).append(a)
+    out = next(p for p in sorted(gc.glob("??/*-d")) if p.is_file() and p.stat().st_size > 100)
+    # What a killed `go build` leaves: the output cut short, its entry never written.
+    out.write_bytes(out.read_bytes()[:100])
+    for a in refs[out.name[:64]]:
+        a.unlink()
+    rep = buildcache.verify(str(gc), Memo(None, None), jobs=1)
+    assert [(p.kind, p.file) for p in rep.problems] == [(buildcache.INVALID, str(out))]
+    assert "no action entry points at it" in rep.problems[0].message
+    # Referenced by an entry again, the same bytes are tampering (the go command would use them).
+    a = refs[out.name[:64]][0]
+    a.write_bytes((filled.gocache / a.relative_to(gc)).read_bytes())
+    rep = buildcache.verify(str(gc), Memo(None, None), jobs=1)
+    assert buildcache.TAMPERED in [p.kind for p in rep.problems]
+
+
 def test_gocacheprog_is_said_and_gocache_off_is_a_note(filled) -> None:  # type: ignore[no-untyped-def]
     env = {**filled.environ, "GOCACHEPROG": "/usr/local/bin/remote-cache"}
     fs = findings(env, filled.root)
