@@ -91,6 +91,9 @@ class Graph:
     # the graph; None in workspace mode.
     needed_gomod: set[tuple[str, str]] | None = None
     gomod_updated: bool = False  # the go command wanted to change the go.mod (not tidy)
+    # (path, version) of the modules whose zip line the go command needs to build and
+    # test the module's packages (they provide packages); None when not determined.
+    needed_zip: set[tuple[str, str]] | None = None
 
     def module(self, path: str) -> Module | None:
         for m in self.modules:
@@ -229,7 +232,8 @@ def load(ctx: Context, unit: Unit) -> Graph | None:
             if updated:
                 ctx.note(f"graph: {where} is not tidy (the go command would change it); the graph is the one it would compute")
             needed = _needed_gomod(ctx, unit, go, extra, alt_mod, alt_sum, candidates)
-            return Graph(str(unit.main), mods, needed, updated)
+            zips = _needed_zip(ctx, unit, go, extra, tmp, data, mods) if needed is not None else None
+            return Graph(str(unit.main), mods, needed, updated, zips)
     except subprocess.TimeoutExpired:
         fallback(f"the go command did not finish in {GRAPH_TIMEOUT:.0f}s")
     except (OSError, ValueError) as e:
@@ -268,6 +272,50 @@ def _needed_gomod(
     return None
 
 
+def _needed_zip(
+    ctx: Context, unit: Unit, go: str, extra: dict[str, str], tmp: str, data: bytes, mods: list[Module]
+) -> set[tuple[str, str]] | None:
+    """Step 4: the modules providing the packages that the module's packages and
+    tests import: `go list -deps -test ./...` on a copy of go.mod with an empty
+    go.sum, in -mod=mod, records exactly their zip lines (from the cache).
+
+    Loading packages extracts zips that are not extracted yet and indexes modules
+    in GOCACHE: the first would change the user's module cache, so the step is
+    skipped when the build list has a zip not yet extracted; the second goes to a
+    throwaway GOCACHE."""
+    from gozt_lint import goenv
+    from gozt_lint.module import escape_path, escape_version
+    from gozt_lint.sumfile import parse_gosum
+
+    cache = _modcache_dir(ctx)
+    if cache is None:
+        return None
+    for m in mods:
+        eff = m.effective
+        if eff is None:
+            continue
+        ep, ev = escape_path(eff[0]), escape_version(eff[1])
+        zpath = os.path.join(cache, "cache", "download", ep, "@v", ev + ".zip")
+        if os.path.exists(zpath) and not os.path.isdir(os.path.join(cache, f"{ep}@{ev}")):
+            ctx.note(
+                f"graph: {unit.main}: {eff[0]}@{eff[1]} is cached but not extracted; the packages were not "
+                "loaded (that would extract it), so only direct requirements' zip lines are checked"
+            )
+            return None
+    alt_mod, alt_sum = os.path.join(tmp, "pkgs.mod"), os.path.join(tmp, "pkgs.sum")
+    with open(alt_mod, "wb") as f:
+        f.write(data)
+    open(alt_sum, "wb").close()
+    env = {**extra, "GOFLAGS": f"-mod=mod -modfile={alt_mod}", "GOCACHE": os.path.join(tmp, "gocache")}
+    p = goenv.run_go(go, ["list", "-e", "-deps", "-test", "-f", "{{.ImportPath}}", "./..."], ctx.environ,
+                     cwd=str(unit.dir), extra_env=env, timeout=GRAPH_TIMEOUT)
+    if p.returncode != 0:
+        ctx.note(f"graph: {unit.main}: `go list -deps -test` failed ({_first_line(p.stderr)}); only direct requirements' zip lines are checked")
+        return None
+    with open(alt_sum, "rb") as f:
+        return {(ln.path, ln.version) for ln in parse_gosum(alt_sum, f.read()).lines if not ln.gomod}
+
+
 _lock = threading.Lock()
 
 
@@ -300,6 +348,15 @@ def available(ctx: Context, unit: Unit) -> Graph | None:
         return None
     return get(ctx, unit)
 
+
+
+def needed_zip(ctx: Context, unit: Unit) -> set[tuple[str, str]] | None:
+    """The exact ``(path, version)`` keys of the zip lines the go command needs in
+    ``unit``'s go.sum to build and test its packages, when this run loads graphs."""
+    if unit.kind != "mod":
+        return None
+    g = available(ctx, unit)
+    return g.needed_zip if g is not None else None
 
 
 def needed_gomod(ctx: Context, unit: Unit) -> set[tuple[str, str]] | None:

@@ -152,6 +152,22 @@ def _with_graph(ctx: Context, unit: Unit, mf: ModFile, needs: list[Need]) -> lis
         version = key[: -len("/go.mod")]
         why = "the go command reads its go.mod to load the module graph (found offline with `go list -m all`)"
         out.append(Need(path, version, True, mf.path, anchor, path, version, why))
+    zips = graph.needed_zip(ctx, unit)
+    if zips is None:
+        return out
+    # Exactly the modules that provide imported packages: a direct requirement the
+    # code does not import needs no zip line; an indirect one that provides packages does.
+    out = [n for n in out if n.gomod or n.key in zips]
+    known = {n.key for n in out}
+    spans = {}
+    for r in mf.require:
+        target = _target(r, mf, None)
+        if target is not None:
+            spans.setdefault(target, (r.span, r.path, r.version))
+    for path, version in sorted(zips - known):
+        span, rpath, rversion = spans.get((path, version), (anchor, path, version))
+        why = "it provides packages that the module's packages or tests import (found offline with `go list -deps -test`)"
+        out.append(Need(path, version, False, mf.path, span, rpath, rversion, why))
     return out
 
 

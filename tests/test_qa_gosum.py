@@ -65,3 +65,31 @@ def test_vendored_module_is_built_without_go_sum(goenv: gotool.GoEnvDirs, tmp_pa
     assert goenv.go("build", "./...", cwd=d, env=readonly, check=False).returncode != 0
     found = missing(d, [d / "go.mod"], {**environ, "GOFLAGS": "-mod=readonly"})
     assert sorted(f.data["sum_line"] for f in found) == ["example.com/dep v1.0.0", "example.com/dep v1.0.0/go.mod"]
+
+
+def test_deep_run_needs_exactly_the_lines_build_and_test_need(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
+    """app imports mid (which imports leaf: an indirect module providing a package)
+    and, in a test only, other. With --all each go.sum line is removed in turn: the
+    finding appears exactly when `go build` or `go test` (readonly) refuses."""
+    proxy = gomods.build_proxy(tmp_path / "proxy")
+    app = tmp_path / "app"
+    code = 'package main\n\nimport "example.com/mid"\n\nfunc main() { println(mid.M) }\n'
+    gomods.tidy(goenv, proxy, app, {"example.com/mid": "v1.0.0", "example.com/other": "v1.0.0"}, code=code)
+    (app / "main_test.go").write_text('package main\n\nimport (\n\t"testing"\n\n\t"example.com/other"\n)\n\nfunc TestY(t *testing.T) { _ = other.Y }\n')
+    goenv.go("mod", "tidy", cwd=app, env=gomods.proxy_env(goenv, proxy))
+    gosum = app / "go.sum"
+    full = gosum.read_text().splitlines()
+    assert any(ln.startswith("example.com/leaf v1.0.0 h1:") for ln in full), full
+    off = {"GOFLAGS": "-mod=readonly", "GOPROXY": "off"}
+    for drop in full:
+        gosum.write_text("".join(ln + "\n" for ln in full if ln != drop))
+        refused = any(
+            goenv.go(*cmd, cwd=app, env=off, check=False).returncode != 0
+            for cmd in (("build", "./..."), ("test", "-count=1", "-run", "^$", "./..."))
+        )
+        ctx = Context(cwd=app, environ=goenv.environ, options=Options(select=["gosum-missing"], all=True, env=False))
+        found = engine.run(ctx).findings
+        assert bool(found) == refused, (drop, found)
+        if found:
+            assert [f.data["sum_line"] for f in found] == [" ".join(drop.split()[:2])], (drop, found)
+    gosum.write_text("".join(ln + "\n" for ln in full))
