@@ -152,3 +152,24 @@ def test_snapshot_given_without_its_family_is_a_usage_error(tmp_path: Path) -> N
     p = run(["--no-env", "--snapshot", "snap.json"], tmp_path)
     assert_clean_error(p)
     assert "--snapshot: the snapshot family is not selected" in p.stderr
+
+
+def test_sarif_fingerprint_does_not_change_with_the_base_commit() -> None:
+    # A history finding against a base branch that moved on: the same alert.
+    import io
+    import json
+
+    from gozt_lint.engine import Result
+    from gozt_lint.finding import Finding, Severity
+    from gozt_lint.report import get
+
+    def fingerprint(base: str, old_line: int, hash_: str) -> str:
+        msg = (f"hash of example.com/m v1.0.0 changed: origin/main (merge base {base}) records h1:A= "
+               f"(go.sum:{old_line}), the index has {hash_}; a published module version never changes")
+        f = Finding(msg, "gosum-hash-changed", Severity.ERROR, "/r/go.sum", 3, 1, 3, 40, "example.com/m", "v1.0.0")
+        buf = io.StringIO()
+        get("sarif")(Result(findings=[f], rules_run=["gosum-hash-changed"], root="/r"), buf)
+        return json.loads(buf.getvalue())["runs"][0]["results"][0]["partialFingerprints"]["goztLint/v1"]
+
+    assert fingerprint("3f2a9c1", 7, "h1:B=") == fingerprint("9be04d7e2", 9, "h1:B=")
+    assert fingerprint("3f2a9c1", 7, "h1:B=") != fingerprint("3f2a9c1", 7, "h1:C=")

@@ -27,6 +27,14 @@ _SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.I
 # left in the fingerprint, code scanning would close the alert and open a new one
 # on every CI run.
 _TREE_SIZE = re.compile(r"\btree \d+")
+# Likewise a history finding names the base commit and the line the old go.sum had
+# the entry on: both move with every push to the base branch.
+_COMMIT = re.compile(r"\b(?=[0-9]*[a-f])[0-9a-f]{7,40}\b")  # with a letter: not a record number
+_OLD_LINE = re.compile(r"(go\.(?:work\.)?sum):\d+")
+
+
+def _stable(message: str) -> str:
+    return _OLD_LINE.sub(r"\1:N", _COMMIT.sub("<commit>", _TREE_SIZE.sub("tree N", message)))
 
 
 def _rel(path: str, root: str) -> str | None:
@@ -98,7 +106,7 @@ def _result(f: Finding, index: int, result: Result) -> dict[str, Any]:
     if props:
         out["properties"] = props
     where = (_rel(f.file, root) or f.file) if f.file else ""
-    key = "\0".join([f.rule, where, f.module or "", f.version or "", _TREE_SIZE.sub("tree N", f.message)])
+    key = "\0".join([f.rule, where, f.module or "", f.version or "", _stable(f.message)])
     out["partialFingerprints"] = {"goztLint/v1": hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()}
     return out
 
