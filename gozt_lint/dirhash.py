@@ -31,6 +31,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
+from gozt_lint.fileio import file_kind
+
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 # golang.org/x/mod/zip limits.
@@ -592,17 +594,7 @@ class DirListing:
 
 
 def _kind(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "symbolic link"
-    if stat.S_ISFIFO(mode):
-        return "named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode):
-        return "character device"
-    if stat.S_ISBLK(mode):
-        return "block device"
-    return "irregular file"
+    return file_kind(mode, "irregular file")
 
 
 _S_IFMT, _S_IFREG, _S_IFDIR = 0o170000, 0o100000, 0o040000

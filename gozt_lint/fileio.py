@@ -98,6 +98,23 @@ def _umask() -> int:
     return current
 
 
+def file_kind(mode: int, other: str = "file") -> str:
+    """What an lstat mode is, for messages ("symbolic link", "named pipe (FIFO)", ...)."""
+    if stat.S_ISLNK(mode):
+        return "symbolic link"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    return other
+
+
 def read_regular(path: str, limit: int) -> bytes | None:
     """Up to ``limit`` bytes of a regular file; None for anything else (a FIFO,
     a directory, a device: opening those could block or never end)."""

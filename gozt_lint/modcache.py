@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from gozt_lint import dirhash, module
+from gozt_lint.fileio import file_kind
 from gozt_lint.sumfile import is_h1
 from gozt_lint.memo import Memo, dir_key, file_key
 
@@ -115,17 +116,7 @@ class Layout:
 
 
 def _kind(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a file"
+    return "a " + file_kind(mode)
 
 
 @functools.lru_cache(maxsize=1 << 14)

@@ -410,6 +410,8 @@ def _walk_vendor(top: str) -> Iterator[tuple[str, str]]:
     """(path relative to vendor/, "file" or what else it is), never following links."""
     import stat
 
+    from gozt_lint.fileio import file_kind
+
     stack = [""]
     while stack:
         rel_dir = stack.pop()
@@ -428,7 +430,7 @@ def _walk_vendor(top: str) -> Iterator[tuple[str, str]]:
             elif stat.S_ISREG(mode):
                 yield rel, "file"
             else:
-                yield rel, "symbolic link" if stat.S_ISLNK(mode) else "special file"
+                yield rel, file_kind(mode, "special file")
 
 
 _Source = Any  # Callable[[str, str], str | None]: (path in module, vendored file) -> problem
