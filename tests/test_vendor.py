@@ -198,3 +198,18 @@ def test_pre_114_modules_only_check_versions(world: tuple[gotool.GoEnvDirs, Path
     ok, stderr = go_accepts_vendor(env, mod)
     _, found, _ = lint(env, mod, "vendor-inconsistent")
     assert ok and found == [], (stderr, found)
+
+
+def test_workspace_mode_skips_the_module_vendor_unless_gowork_is_off(world: tuple[gotool.GoEnvDirs, Path], tmp_path: Path) -> None:
+    env, mod = world
+    _edit(mod / "vendor" / "modules.txt", "# example.com/a v1.0.0\n## explicit; go 1.21\n", "# example.com/a v1.0.0\n")
+    (mod.parent / "go.work").write_text("go 1.21\n\nuse ./m\n")
+    _, found, _ = lint(env, mod, "vendor-inconsistent")
+    assert found == []  # the workspace's go.work decides; m/vendor is not used
+    env.environ["GOWORK"] = "off"
+    try:
+        ok, stderr = go_accepts_vendor(env, mod)
+        _, found, _ = lint(env, mod, "vendor-inconsistent")
+    finally:
+        del env.environ["GOWORK"]
+    assert not ok and [x["rule"] for x in found] == ["vendor-inconsistent"], (stderr, found)

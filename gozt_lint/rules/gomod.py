@@ -147,7 +147,6 @@ def toolchain_directive(ctx: Context) -> Iterator[Finding]:
 @rule("vendor-inconsistent", Severity.ERROR, "vendor/modules.txt disagrees with go.mod's requirements or replacements")
 def vendor_inconsistent(ctx: Context) -> Iterator[Finding]:
     from gozt_lint import vendor
-    from gozt_lint.context import find_upward
     from gozt_lint.fileio import read_regular
 
     for u, mf in _files(ctx):
@@ -157,8 +156,8 @@ def vendor_inconsistent(ctx: Context) -> Iterator[Finding]:
         data = read_regular(str(txt), vendor.MAX_MODULES_TXT)
         if data is None:
             continue
-        if find_upward(u.dir.parent, "go.work") is not None or (u.dir / "go.work").is_file():
-            continue  # a workspace's module: its own vendor/ is not what builds use
+        if ctx.active_gowork(u.dir) is not None:
+            continue  # workspace mode (GOWORK, or a go.work above): its own vendor/ is not what builds use
         mt = vendor.parse(data)
         yield from _vendor_findings(mf, mt, str(txt))
 
