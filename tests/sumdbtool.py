@@ -32,6 +32,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -58,7 +60,10 @@ var (
 	preload  = flag.String("preload", "", "file of path@version lines to add in order at start")
 	portFile = flag.String("portfile", "", "write the port here once listening")
 	logFile  = flag.String("log", "", "append each request path here")
-	mode     = flag.String("mode", "ok", "ok | badid | badrecord | badtile")
+	mode     = flag.String("mode", "ok", "ok | badid | badrecord | badtile | unrelated | empty | extension | forgedtile")
+	filler   = flag.Int("filler", 0, "add this many synthetic records before the preloaded ones")
+	attack   = flag.String("attack", "", "path@version whose lookups the attack modes answer")
+	forgedID = flag.Int64("forged-id", 1, "forgedtile: the record id whose leaf the forged tile replaces")
 	genkey   = flag.String("genkey", "", "print a new signer and verifier key for this name and exit")
 	publish  = flag.Duration("publish", 0, "publish (sign) a new tree head at most this often; 0: after every record")
 )
@@ -74,6 +79,92 @@ type ops struct {
 	lookup    map[string]int64
 	published int64
 	signed    []byte
+	emptyID   int64
+}
+
+// addRaw appends a record as is (fillers, the empty record); publishing is left to the caller.
+func (o *ops) addRaw(data []byte) int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	id := int64(len(o.records))
+	o.records = append(o.records, data)
+	hashes, err := tlog.StoredHashesForRecordHash(id, tlog.RecordHash(data), o)
+	if err != nil {
+		log.Fatal(err)
+	}
+	o.hashes = append(o.hashes, hashes...)
+	return id
+}
+
+func fillerRecord(i int) []byte {
+	p := fmt.Sprintf("example.com/filler/m%03d", i)
+	h := sha256.Sum256([]byte(p))
+	s := base64.StdEncoding.EncodeToString(h[:])
+	return []byte(fmt.Sprintf("%s v1.0.0 h1:%s\n%s v1.0.0/go.mod h1:%s\n", p, s, p, s))
+}
+
+// The attacks of the 2026 advisories, answered for lookups of -attack:
+//   unrelated  (CVE-2026-42501) the authenticated record of another module;
+//   empty      (CVE-2026-42501) an authenticated record with no line at all;
+//   extension  (CVE-2026-56864) another module's record, with the target's hash lines
+//              as extra lines of the signed tree head (signed, but not in the log);
+//   forgedtile (CVE-2026-56865) a record that is not in the log, at -forged-id, proven
+//              by a forged level-0 tile that only a check against its parent catches.
+func (o *ops) attackLookup(target module.Version) ([]byte, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var id int64
+	var text, signed []byte = nil, o.signed
+	switch *mode {
+	case "unrelated":
+		id, text = 0, o.records[0]
+	case "empty":
+		id, text = o.emptyID, o.records[o.emptyID]
+	case "extension":
+		lines, err := gosum(target.Path, target.Version)
+		if err != nil {
+			return nil, err
+		}
+		h, err := tlog.TreeHash(o.published, o)
+		if err != nil {
+			return nil, err
+		}
+		body := string(tlog.FormatTree(tlog.Tree{N: o.published, Hash: h})) + string(lines)
+		if signed, err = note.Sign(&note.Note{Text: body}, o.signer); err != nil {
+			return nil, err
+		}
+		id, text = 0, o.records[0]
+	case "forgedtile":
+		lines, err := gosum(target.Path, target.Version)
+		if err != nil {
+			return nil, err
+		}
+		id, text = *forgedID, lines
+	default:
+		return nil, fmt.Errorf("no attack in mode %s", *mode)
+	}
+	rec, err := tlog.FormatRecord(id, text)
+	if err != nil {
+		return nil, err
+	}
+	return append(rec, signed...), nil
+}
+
+// forgeTile replaces, in a level-0 tile holding -forged-id, that record's leaf hash
+// with the hash of the forged record.
+func (o *ops) forgeTile(t tlog.Tile, body []byte, target module.Version) []byte {
+	if t.L != 0 || *forgedID < t.N<<uint(t.H) || *forgedID >= t.N<<uint(t.H)+int64(t.W) {
+		return body
+	}
+	lines, err := gosum(target.Path, target.Version)
+	if err != nil {
+		return body
+	}
+	h := tlog.RecordHash(lines)
+	out := append([]byte{}, body...)
+	off := (*forgedID - t.N<<uint(t.H)) * tlog.HashSize
+	copy(out[off:off+tlog.HashSize], h[:])
+	return out
 }
 
 func (o *ops) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
@@ -202,8 +293,29 @@ func (r *recorder) WriteHeader(s int)           { r.status = s }
 func (r *recorder) Write(b []byte) (int, error) { return r.buf.Write(b) }
 
 // lie rewrites successful responses the way a misbehaving server might.
-func lie(h http.Handler) http.Handler {
+func lie(h http.Handler, o *ops) http.Handler {
+	var target module.Version
+	var targetLookup string
+	if *attack != "" {
+		p, v, _ := strings.Cut(*attack, "@")
+		target = module.Version{Path: p, Version: v}
+		ep, err1 := module.EscapePath(p)
+		ev, err2 := module.EscapeVersion(v)
+		if err1 != nil || err2 != nil {
+			log.Fatalf("bad -attack %s", *attack)
+		}
+		targetLookup = "/lookup/" + ep + "@" + ev
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if targetLookup != "" && strings.HasSuffix(req.URL.Path, targetLookup) {
+			body, err := o.attackLookup(target)
+			if err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			w.Write(body)
+			return
+		}
 		rec := &recorder{ResponseWriter: w, status: 200}
 		h.ServeHTTP(rec, req)
 		body := rec.buf.Bytes()
@@ -223,6 +335,11 @@ func lie(h http.Handler) http.Handler {
 			case *mode == "badtile" && strings.Contains(req.URL.Path, "/tile/") && len(body) > 0:
 				body = append([]byte{}, body...)
 				body[0] ^= 1
+			case *mode == "forgedtile" && strings.Contains(req.URL.Path, "/tile/"):
+				p := req.URL.Path[strings.Index(req.URL.Path, "tile/"):]
+				if t, err := tlog.ParseTilePath(p); err == nil {
+					body = o.forgeTile(t, body, target)
+				}
 			}
 		}
 		w.WriteHeader(rec.status)
@@ -250,6 +367,13 @@ func main() {
 	srv.mu.Lock()
 	srv.publishLocked()
 	srv.mu.Unlock()
+	for i := 0; i < *filler; i++ {
+		srv.addRaw(fillerRecord(i))
+	}
+	if *mode == "empty" {
+		// A record with no line at all: valid record text, and in the log.
+		srv.emptyID = srv.addRaw([]byte("\n"))
+	}
 	if *preload != "" {
 		data, err := os.ReadFile(*preload)
 		if err != nil {
@@ -261,10 +385,10 @@ func main() {
 				log.Fatalf("preload %s: %v", line, err)
 			}
 		}
-		srv.mu.Lock()
-		srv.publishLocked()
-		srv.mu.Unlock()
 	}
+	srv.mu.Lock()
+	srv.publishLocked()
+	srv.mu.Unlock()
 	if *publish > 0 {
 		go func() {
 			for range time.Tick(*publish) {
@@ -288,7 +412,7 @@ func main() {
 		logF = f
 		logW = bufio.NewWriter(f)
 	}
-	db := lie(sumdb.NewServer(srv))
+	db := lie(sumdb.NewServer(srv), srv)
 	prefix := "/proxy/sumdb/" + dbname + "/"
 	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if logW != nil {
@@ -376,6 +500,9 @@ class Server:
     preload: list[str] | None = None
     mode: str = "ok"
     publish: str = "0"
+    filler: int = 0  # synthetic records before the preloaded ones
+    attack: str = ""  # path@version the attack modes answer for (see MAIN_GO)
+    forged_id: int = 1
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
     log: Path = field(default_factory=Path)
@@ -404,6 +531,10 @@ class Server:
             portfile.unlink()
         self.log = self.workdir / "requests.log"
         args = [str(self.binary), "-key", self.skey, "-proxy", str(self.proxy), "-portfile", str(portfile), "-log", str(self.log), "-mode", self.mode, "-publish", self.publish]
+        if self.filler:
+            args += ["-filler", str(self.filler)]
+        if self.attack:
+            args += ["-attack", self.attack, "-forged-id", str(self.forged_id)]
         if self.preload is not None:
             pre = self.workdir / "preload.txt"
             pre.write_text("".join(m + "\n" for m in self.preload))

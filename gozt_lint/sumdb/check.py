@@ -373,6 +373,8 @@ def _unverified_message(lk: sc.Lookup, suffix: str, client: sc.Client) -> str:
         return f"{mv}: cannot be looked up ({lk.reason})"
     if lk.status == sc.UNREACHABLE:
         return f"{mv}: not verified, {client.db.name} is unreachable"
+    if lk.source and "://" in lk.source:
+        return f"{mv}: the record {client.db.name} served failed verification (see sumdb-bad-signature)"
     return f"{mv}: cached record failed verification (see sumdb-bad-signature)" + ("" if online else "; verify with --online")
 
 

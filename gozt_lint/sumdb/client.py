@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from gozt_lint.advisories import attack_text
 from gozt_lint.fileio import read_regular
 from gozt_lint.module import escape_path, escape_version
 from gozt_lint.sumdb import tlog
@@ -48,6 +49,11 @@ MAX_CACHE_FILE = 1 << 20  # lookups are < 1 KiB and tiles 8 KiB; anything bigger
 # Problem kinds, named after the rules that report them.
 BAD = "sumdb-bad-signature"
 FORK = "sumdb-fork"
+
+# The advisories whose attacks the checks below recognise (see gozt_lint.advisories).
+ATTACK_RECORD = "GO-2026-4984"  # an empty or unrelated record counted as verified
+ATTACK_EXTENSION = "GO-2026-6180"  # hash lines outside the record, in the signed head
+ATTACK_TILE = "GO-2026-6179"  # a tile not checked against its parent
 
 # Lookup outcomes.
 VERIFIED = "verified"
@@ -415,18 +421,25 @@ class Client:
             fast = self._fast_hashes(tree, indexes)
             if fast is not None:
                 return fast
+        rejected = False
         for _ in range(8):
             try:
                 return self.reader(tree, allow_remote).read_hashes(indexes)
             except InconsistentTile as e:
-                if not self._reject(e.tiles, tree):
+                if not self._reject(e.tiles, tree, e):
                     raise
             except BadTileData as e:
                 if not self._reject([e.tile], tree):
                     raise
+            except MissingTile as e:
+                if rejected:
+                    # The copies there were failed verification: not "missing", rejected.
+                    raise TlogError(f"no copy of {e.tile.path()} authenticates") from e
+                raise
+            rejected = True
         raise TlogError("too many inconsistent tiles")
 
-    def _reject(self, tiles: Iterable[Tile], tree: Tree) -> bool:
+    def _reject(self, tiles: Iterable[Tile], tree: Tree, why: InconsistentTile | None = None) -> bool:
         """Report and forget the copies of ``tiles`` just used; True if any was dropped."""
         tiles = list(tiles)
         with self.lock:
@@ -446,14 +459,16 @@ class Client:
         for f in files:
             self._rejected.add(f)
         first_file = next((f for f in files if not _is_url(f)), None)
-        self.problem(
-            BAD,
-            f"{origin} {what} does not hash to the signed root of tree {tree.n} ({self.db.name})",
-            first_file,
-            key="tiles\0" + "\0".join(sorted(files)),
-            files=files,
-            tree_size=tree.n,
-        )
+        extra: dict[str, Any] = {}
+        if why is not None and why.parent is not None:
+            msg = f"{origin} {what} does not match its parent tile {why.parent.path()} in tree {tree.n} ({self.db.name})"
+            if why.skipped_before_fix:
+                # Only the parent check catches it, and that check is what the fix added.
+                msg += f": a forged tile only that check catches, {attack_text(ATTACK_TILE)}"
+                extra["advisory"] = ATTACK_TILE
+        else:
+            msg = f"{origin} {what} does not hash to the signed root of tree {tree.n} ({self.db.name})"
+        self.problem(BAD, msg, first_file, key="tiles\0" + "\0".join(sorted(files)), files=files, tree_size=tree.n, **extra)
         return True
 
     # -- records -------------------------------------------------------------------------
@@ -589,6 +604,7 @@ class Client:
             if h is not None and h not in candidates and h.tree.n > rid:
                 candidates.append(h)
         missing = 0
+        failed = False  # a copy of the tiles was there and failed authentication
         differs: Head | None = None
         for remote_ok in (False, True) if allow_remote else (False,):
             for h in candidates:
@@ -598,6 +614,7 @@ class Client:
                     missing += 1
                     continue
                 except TlogError:
+                    failed = True
                     continue
                 if got != leaf:
                     # Conclusive under the record's own head; under another head it may
@@ -608,7 +625,13 @@ class Client:
                     continue
                 lk = Lookup(path, version, VERIFIED, "", rid, text, h, source)
                 if not lk.hashes(False) and not lk.hashes(True):
-                    return bad(f"the record (#{rid}) is for another module: {text.decode('utf-8', 'replace').split(' ', 1)[0]}")
+                    return self._unrelated(lk, note, bad)
+                smuggled = _note_lines_for(note, path, version)
+                if smuggled:
+                    # The record is right; the signed head also vouches for hashes the log
+                    # does not hold. Ignored as the fixed client ignores them, but reported.
+                    bad(_smuggled_message(rid, smuggled), advisory=ATTACK_EXTENSION, lines=smuggled)
+                    lk.reason = "the lookup also carried hash lines outside the record"
                 return lk
             if differs is not None:
                 break
@@ -619,9 +642,23 @@ class Client:
                 record_id=rid,
                 tree_size=differs.tree.n,
             )
-        if missing:
+        if missing and not failed:
             return Lookup(path, version, UNPROVABLE, f"the tiles proving record #{rid} are not cached", rid, text, head, source)
         return Lookup(path, version, REJECTED, "no copy of its tiles authenticates", rid, text, head, source)
+
+    def _unrelated(self, lk: Lookup, note: bytes, bad: Any) -> Lookup:
+        """A verified record without a line for the module looked up: the shape of the
+        CVE-2026-42501 attack, and of CVE-2026-56864 when the hashes ride in the head."""
+        rid = lk.record_id
+        smuggled = _note_lines_for(note, lk.path, lk.version)
+        if smuggled:
+            return bad(_smuggled_message(rid, smuggled), advisory=ATTACK_EXTENSION, lines=smuggled, record_id=rid)
+        first = lk.text.decode("utf-8", "replace").split(" ", 1)[0].strip()
+        if not first:
+            what = f"the record (#{rid}) has no line at all"
+        else:
+            what = f"the record (#{rid}) is for another module: {first}"
+        return bad(f"{what}, {attack_text(ATTACK_RECORD)}", advisory=ATTACK_RECORD, record_id=rid)
 
     # -- cached files ----------------------------------------------------------------------
 
@@ -877,6 +914,22 @@ def fork_report(older_note: bytes, newer_note: bytes, h: bytes, proof: list[byte
 
 def _is_url(s: str) -> bool:
     return "://" in s
+
+
+def _note_lines_for(note: bytes, path: str, version: str) -> list[str]:
+    """Lines of a lookup's signed tree head, past its three tree lines, that name
+    ``path version`` or ``path version/go.mod`` (what clients before the CVE-2026-56864
+    fix took for the record's lines)."""
+    text = note.rsplit(b"\n\n", 1)[0].decode("utf-8", "replace")
+    prefixes = (f"{path} {version} ", f"{path} {version}/go.mod ")
+    return [ln for ln in text.split("\n")[3:] if ln.startswith(prefixes)]
+
+
+def _smuggled_message(rid: int | None, lines: list[str]) -> str:
+    return (
+        f"the lookup's signed tree head carries hash lines for it outside the record (#{rid}), which the log "
+        f"does not hold ({'; '.join(lines)[:200]}): {attack_text(ATTACK_EXTENSION)}"
+    )
 
 
 def _short(where: str) -> str:

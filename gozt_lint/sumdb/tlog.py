@@ -31,10 +31,17 @@ class TlogError(Exception):
 
 
 class InconsistentTile(TlogError):
-    """Tiles that do not hash to the signed root (or to their parent tile)."""
+    """Tiles that do not hash to the signed root (or to their parent tile).
 
-    def __init__(self, tiles: Sequence[Tile], detail: str = "") -> None:
+    ``parent`` is set when a tile failed the check against its parent tile;
+    ``skipped_before_fix`` when that tile is one the tile reader of x/mod before
+    v0.40.0 never checked (CVE-2026-56865: the tiles after those holding the
+    tree's subtree hashes, up to position len(stx))."""
+
+    def __init__(self, tiles: Sequence[Tile], detail: str = "", *, parent: Tile | None = None, skipped_before_fix: bool = False) -> None:
         self.tiles = list(tiles)
+        self.parent = parent
+        self.skipped_before_fix = skipped_before_fix
         super().__init__("downloaded inconsistent tile" + (f": {detail}" if detail else ""))
 
 
@@ -651,7 +658,9 @@ class TileHashReader:
             if th != self.tree.hash:
                 raise InconsistentTile([tiles[j] for j in stx_tiles], f"tree {n} root does not match")
             self.memo.add(key)
-        # Then every other (full) tile against its entry in its parent.
+        # Then every other (full) tile against its entry in its parent, starting right
+        # after the last tile the tree hash used (x/mod v0.40.0; before, Go started at
+        # len(stx) and skipped up to two tiles: CVE-2026-56865).
         order = {t: i for i, t in enumerate(tiles)}
         for i in range(stx_order[-1] + 1, len(tiles)):
             tile = tiles[i]
@@ -664,7 +673,8 @@ class TileHashReader:
                 continue
             want = hash_from_tile(p, data[j], stored_hash_index(p.l * p.h, tile.n))
             if want != tile_hash(data[i]):
-                raise InconsistentTile([tile], f"does not match its parent {p.path()}")
+                # Go's loop started at len(stx) before the fix: tiles up to there went unchecked.
+                raise InconsistentTile([tile], f"does not match its parent {p.path()}", parent=p, skipped_before_fix=i < len(stx))
             self.memo.add(key)
 
     def __call__(self, indexes: Sequence[int]) -> list[bytes]:
