@@ -565,6 +565,13 @@ def _modfile_requests(ctx: Context, min_version: str) -> list[dict[str, object]]
     return asks
 
 
+def switch_requests(ctx: Context, min_version: str) -> list[dict[str, object]]:
+    """The go.mod/go.work lines in scope that make a go command switch to a toolchain
+    newer than ``min_version`` (``file``, ``line``, ``toolchain``), when GOTOOLCHAIN
+    allows switching (toolchain-advisory asks which toolchains will run)."""
+    return _modfile_requests(ctx, min_version)
+
+
 def _line(node: object) -> int | None:
     span = getattr(node, "span", None)
     return getattr(span, "line", None)

@@ -245,3 +245,296 @@ def _recorded_sums(ctx: Context) -> dict[str, dict[str, tuple[set[str], str]]]:
             hashes, where = out.setdefault(ln.path, {}).setdefault(ln.version, (set(), f"{u.sum}:{ln.line}"))
             hashes.add(ln.hash)
     return out
+
+
+# -- the go command's own integrity advisories ----------------------------------------------------
+
+WAS_I_AFFECTED = "docs/was-i-affected.md"
+DEFAULT_PROXY = "https://proxy.golang.org"
+
+
+def _gotoolchain_default(ctx: Context) -> tuple[str | None, bool]:
+    """(the default toolchain GOTOOLCHAIN names, when it is not the local go; whether
+    go.mod/go.work lines may switch), as toolchain.Select reads GOTOOLCHAIN."""
+    from gozt_lint import gover
+
+    env = ctx.env
+    value = env.get("GOTOOLCHAIN")
+    if env.get("GO111MODULE") == "off" or value in ("", "local"):
+        return None, False  # GOPATH mode never switches; local runs the go on PATH
+    if value in ("auto", "path"):
+        return None, True
+    low, plus, suffix = value.partition("+")
+    if plus and suffix not in ("auto", "path"):
+        return None, False  # the go command refuses it and runs nothing
+    if low == "local":
+        return None, bool(plus)
+    if not gover.from_toolchain(low):
+        return None, False
+    local = gover.from_toolchain(env.go_version or "")
+    if local and gover.from_toolchain(low) == local:
+        return None, bool(plus)
+    return low, bool(plus)
+
+
+def _untrusted_setup(ctx: Context) -> list[str]:
+    """What in this environment lets someone other than proxy.golang.org and
+    sum.golang.org answer the go command's module and checksum requests."""
+    from gozt_lint.module import split_patterns
+    from gozt_lint.rules import env as envrules
+
+    env = ctx.env
+    out: list[str] = []
+    proxies = envrules.proxy_list(env.get("GOPROXY"))
+    trusted = {t.strip().rstrip("/") for t in ctx.config.trusted_proxies}
+    others = [
+        p.text for p in proxies
+        if p.text not in ("direct", "off") and p.url.rstrip("/") != DEFAULT_PROXY
+        and p.text.rstrip("/") not in trusted and p.url.rstrip("/") not in trusted
+    ]
+    if others:
+        out.append(f"GOPROXY uses {', '.join(others)}, not proxy.golang.org")
+    gosumdb = env.get("GOSUMDB")
+    fields = gosumdb.split()
+    trusted_dbs = {" ".join(t.split()) for t in ctx.config.trusted_sumdbs}
+    if gosumdb == "off":
+        out.append("GOSUMDB=off: nothing was checked against a checksum database")
+    elif fields and " ".join(fields) not in trusted_dbs and fields[0] not in trusted_dbs:
+        if fields[0] not in envrules.DEFAULT_SUMDBS or (len(fields) > 1 and fields[0] != "sum.golang.google.cn"):
+            out.append(f"GOSUMDB is {gosumdb!r}, not sum.golang.org")
+    s = env.setting("GONOSUMDB")
+    name = "GONOSUMDB"
+    if s is None or not s.value or s.source == "default":
+        s, name = env.setting("GOPRIVATE"), "GOPRIVATE"
+    if s is not None and s.value:
+        private = split_patterns(",".join(ctx.config.private_modules))
+        broad = [p for p in split_patterns(s.value) if p not in private and envrules.bypass_reason(p)]
+        if broad:
+            out.append(f"{name} {','.join(broad)} keeps public modules away from the checksum database")
+    return out
+
+
+def _advisory_finding(
+    ctx: Context,
+    what: str,
+    name: str,
+    fix_how: str,
+    *,
+    kind: str,
+    file: str | None = None,
+    line: int | None = None,
+    setting: object = None,
+    **data: object,
+) -> Finding | None:
+    """The finding for one go command that will run here as ``name`` (go1.26.2), or None."""
+    from gozt_lint import advisories, gover
+
+    version = gover.from_toolchain(name)
+    found = advisories.go_advisories(version) if version else []
+    if not found:
+        return None
+    fixed, same_line = advisories.go_fix(version, found)
+    labels = [a.label for a in found]
+    said = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    if fixed is None:
+        fix = "no Go release fixes it yet"
+    elif same_line:
+        fix = f"fixed on the {advisories.minor_line(version)} line in go{fixed}: {fix_how.format(fixed=f'go{fixed}')}"
+    else:
+        fix = f"no {advisories.minor_line(version)} release has the fix: {fix_how.format(fixed=f'go{fixed}')}"
+    setup = ctx.once(_untrusted_setup)
+    if setup:
+        affected = (
+            f"; this setup is one these flaws could be exploited through ({'; '.join(setup)}): were you affected? "
+            f"`gozt-lint --all --online` answers without deleting go.sum ({WAS_I_AFFECTED})"
+        )
+    else:
+        affected = f"; were you affected? see {WAS_I_AFFECTED}"
+    message = (
+        f"{what} is {name}, which predates the fix{'es' if len(found) > 1 else ''} of {said} in its own module and "
+        f"checksum-database verification; {fix}{affected}"
+    )
+    details: dict[str, object] = dict(
+        kind=kind,
+        toolchain=name,
+        advisories=[{"id": a.id, "aliases": list(a.aliases), "url": a.url, "issue": a.issue_url, "broke": a.broke} for a in found],
+        fixed=f"go{fixed}" if fixed else None,
+        untrusted_setup=setup,
+        **data,
+    )
+    if setting is not None:
+        from gozt_lint.rules.env import at
+
+        return at(setting, message, **details)  # type: ignore[arg-type]
+    return finding(message, file=file, line=line, **details)
+
+
+@rule(
+    "toolchain-advisory",
+    Severity.ERROR,
+    "a go command that will run here predates the fix of a vulnerability in its own module or checksum verification",
+)
+def toolchain_advisory(ctx: Context) -> Iterator[Finding]:
+    from gozt_lint import gover, toolchain
+    from gozt_lint.rules.env import switch_requests
+
+    env = ctx.env
+    upgrade = "install {fixed} or later and put it first on PATH (GOTOOLCHAIN cannot fix this: this go verifies every toolchain it downloads)"
+    reported: set[str] = set()
+    local = toolchain.first_word(env.runtime_version or env.go_version)
+    if env.go_binary and local:
+        f = _advisory_finding(ctx, f"the go on PATH ({env.go_binary})", local, upgrade, kind="path", file=env.go_binary, go=env.go_binary)
+        if f is not None:
+            reported.add(local)
+            yield f
+    if env.goroot:
+        gg = os.path.join(env.goroot, "bin", "go")
+        b = toolchain.read_binary(gg) if os.path.isfile(gg) else None
+        name = toolchain.first_word(b.go_version) if b is not None and b.info is not None else toolchain.read_version_file(env.goroot)
+        if name and name != local:
+            f = _advisory_finding(ctx, f"GOROOT's go ({gg})", name, upgrade, kind="goroot", file=gg, go=gg)
+            if f is not None:
+                reported.add(name)
+                yield f
+    default, switching = _gotoolchain_default(ctx)
+    if default:
+        s = env.setting("GOTOOLCHAIN")
+        f = _advisory_finding(
+            ctx, f"the toolchain GOTOOLCHAIN={env.get('GOTOOLCHAIN')} runs for every go command", default,
+            "set GOTOOLCHAIN to {fixed} or later (or to local, with a fixed go on PATH)", kind="gotoolchain", setting=s,
+        )
+        if f is not None:
+            reported.add(default)
+            yield f
+    minimum = gover.from_toolchain(default or local or "")
+    if switching and minimum:
+        for ask in switch_requests(ctx, minimum):
+            name = str(ask["toolchain"])
+            edit = "go work edit" if str(ask["file"]).endswith("go.work") else "go mod edit"
+            f = _advisory_finding(
+                ctx, f"the toolchain this file makes go commands switch to (GOTOOLCHAIN={env.get('GOTOOLCHAIN')})", name,
+                f"run `{edit} -toolchain={{fixed}}` (or later) here", kind="switch", file=str(ask["file"]),
+                line=ask["line"] if isinstance(ask["line"], int) else None,
+            )
+            if f is not None:
+                reported.add(name)
+                yield f
+    for ct in toolchain.cached_toolchains(ctx):
+        if ct.name in reported:
+            continue
+        f = _advisory_finding(
+            ctx, f"cached toolchain module golang.org/toolchain@{ct.module_version}", ct.name,
+            f"nothing here selects it now, but a switch to {ct.name} runs it; remove it (`chmod -R u+w {_lit(ct.dir)} && "
+            f"rm -rf {_lit(ct.dir)}`) and ask for {{fixed}} or later",
+            kind="cached", file=ct.dir, module=toolchain.TOOLCHAIN_MODULE, version=ct.module_version, soften="warning",
+        )
+        if f is not None:
+            yield f
+
+
+def _lit(text: str) -> str:
+    """``text`` inside a str.format template."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+@rule(
+    "xmod-sumdb-advisory",
+    Severity.WARNING,
+    "golang.org/x/mod below v0.40.0 in a module whose build uses its checksum-database client",
+)
+def xmod_sumdb_advisory(ctx: Context) -> Iterator[Finding]:
+    from gozt_lint import advisories
+
+    for unit in ctx.modules:
+        mf = ctx.modfile(unit)
+        if mf is None or mf.module is None:
+            continue
+        req = next((r for r in mf.require if r.path == advisories.XMOD), None)
+        if req is None:
+            continue
+        rep = mf.replacement(req.path, req.version)
+        if rep is not None and (rep.is_local or rep.new_path != advisories.XMOD):
+            continue  # a fork or a local copy: its version says nothing about the fix
+        version = rep.new_version if rep is not None and rep.new_version else req.version
+        found = advisories.xmod_advisories(version)
+        if not found:
+            continue
+        targets = {p for a in found for p in a.xmod_packages}
+        used = _xmod_use(ctx, unit, mf, targets)
+        if used is None:
+            continue
+        via, how = used
+        hit = [a for a in found if set(a.xmod_packages) & set(via)]
+        if not hit:
+            continue
+        fix = max((a.xmod_fix() or "" for a in hit), key=advisories.semver_key)
+        labels = " and ".join(a.label for a in hit)
+        chain = "; ".join(f"{pkg} imported by {imp}" for pkg, imp in sorted(via.items()))
+        yield finding(
+            f"{advisories.XMOD} {version} predates the fix of {labels} ({'; '.join(a.broke for a in hit)}), and this "
+            f"module's build uses the affected code ({chain}; {how}): run `go get {advisories.XMOD}@{fix}`",
+            file=str(unit.main),
+            span=req.span,
+            module=advisories.XMOD,
+            version=version,
+            advisories=[a.id for a in hit],
+            fixed=fix,
+            packages=via,
+        )
+
+
+def _xmod_use(ctx: Context, unit: object, mf: object, targets: set[str]) -> tuple[dict[str, str], str] | None:
+    """({affected x/mod package: the package importing it}, how that was found), or None
+    when the build does not use them (or it could not be told: a note says so)."""
+    from gozt_lint import goimports, vendor
+    from gozt_lint.fileio import read_regular
+    from gozt_lint.module import escape_path, escape_version
+
+    d = str(unit.dir)  # type: ignore[attr-defined]
+    modules_txt = read_regular(os.path.join(d, "vendor", "modules.txt"), 64 << 20)
+    if modules_txt:
+        # vendor/modules.txt lists every package the build (and the main module's tests) uses.
+        listed = vendor.parse(modules_txt).packages
+        hits = {p: "vendor/modules.txt" for p in targets if p in listed}
+        return (hits, "listed in vendor/modules.txt") if hits else None
+    main_path = mf.module.path  # type: ignore[attr-defined]
+    cache = ctx.env.get("GOMODCACHE")
+    build: dict[str, str | bool | None] = {}  # module path -> its source directory
+    for r in mf.require:  # type: ignore[attr-defined]
+        rep = mf.replacement(r.path, r.version)  # type: ignore[attr-defined]
+        if rep is not None and rep.is_local:
+            build[r.path] = os.path.normpath(os.path.join(d, rep.new_path))
+            continue
+        path, version = (rep.new_path, rep.new_version) if rep is not None else (r.path, r.version)
+        try:
+            where = os.path.join(cache, f"{escape_path(path)}@{escape_version(version or '')}") if cache else None
+        except ValueError:
+            where = None
+        build[r.path] = where if where and os.path.isdir(where) else None
+    main_pkgs = goimports.module_packages(d, main_path)
+
+    def locate(pkg: str) -> str | bool | None:
+        if pkg in main_pkgs:
+            return main_pkgs[pkg]
+        if pkg == main_path or pkg.startswith(main_path + "/"):
+            return False
+        best = max((m for m in build if pkg == m or pkg.startswith(m + "/")), key=len, default=None)
+        if best is None:
+            return False  # no module of the build list provides it (a go.mod before go 1.17 may not list it)
+        root = build[best]
+        if not isinstance(root, str):
+            return None
+        sub = os.path.join(root, *pkg[len(best) :].split("/")) if pkg != best else root
+        return sub if os.path.isdir(sub) else False
+
+    roots = [*main_pkgs, *(t.path for t in mf.tool)]  # type: ignore[attr-defined]
+    got = goimports.reach(roots, locate, targets)
+    if got.found:
+        return dict(got.found), "found in the Go source, offline"
+    if got.unknown:
+        ctx.note(
+            f"xmod-sumdb-advisory: {unit.main} requires an affected golang.org/x/mod, and whether its build uses "  # type: ignore[attr-defined]
+            f"x/mod's checksum-database client could not be told: {len(got.unknown)} imported package(s) are not in the "
+            f"module cache ({', '.join(sorted(got.unknown)[:3])}); run `go mod download` and check again"
+        )
+    return None

@@ -1,0 +1,223 @@
+"""Which packages a module's build reaches, read offline from Go source files.
+
+Used to decide whether a module really uses some package of a dependency (say
+``golang.org/x/mod/sumdb``), without running the go command: starting from every
+package of the main module (and its ``tool`` lines), each import is resolved to a
+module of the build list (the longest module path that prefixes it, as the go
+command resolves it), its directory is found in the main module, a local
+replacement or the extracted module cache, and its imports are read in turn.
+
+What is read, and what is left out on purpose:
+
+* only the package clause and the import declarations of each ``.go`` file, with
+  a linear scanner (go/parser's ImportsOnly mode); a file is read up to 1 MiB;
+* ``_test.go`` files are left out (tests do not ship), and so are files whose
+  build constraint is exactly ``//go:build ignore`` (generators); other build
+  constraints are not evaluated, so a file for any platform counts (this errs on
+  the side of "reached");
+* directories the go command never treats as packages of the module: ``vendor``,
+  ``testdata``, names starting with ``.`` or ``_``, nested modules, links.
+
+An import that resolves to no module of the build list, or to one whose source is
+not in the module cache, is "unknown": :class:`Reach` lists them, so a caller can
+say it could not tell rather than guess.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from gozt_lint.fileio import read_regular
+
+MAX_GO_FILE = 1 << 20
+MAX_PACKAGES = 50_000  # a bound on the walk; far above real builds
+
+_SPACE = b" \t\r\n"
+
+
+def _skip_space_and_comments(data: bytes, i: int, n: int) -> int:
+    while i < n:
+        c = data[i]
+        if c in _SPACE:
+            i += 1
+        elif data.startswith(b"//", i):
+            j = data.find(b"\n", i)
+            i = n if j < 0 else j + 1
+        elif data.startswith(b"/*", i):
+            j = data.find(b"*/", i + 2)
+            i = n if j < 0 else j + 2
+        else:
+            break
+    return i
+
+
+def _ident(data: bytes, i: int, n: int) -> tuple[bytes, int]:
+    j = i
+    while j < n and (data[j] == 0x5F or 0x30 <= data[j] <= 0x39 or 0x41 <= (data[j] & 0xDF) <= 0x5A or data[j] >= 0x80):
+        j += 1
+    return data[i:j], j
+
+
+def _string(data: bytes, i: int, n: int) -> tuple[str | None, int]:
+    """An import path literal at ``i`` ("..." or `...`): (path or None if malformed, end)."""
+    q = data[i : i + 1]
+    if q == b"`":
+        j = data.find(b"`", i + 1)
+        if j < 0:
+            return None, n
+        return data[i + 1 : j].decode("utf-8", "replace"), j + 1
+    if q != b'"':
+        return None, i
+    j = i + 1
+    while j < n and data[j] not in b'"\n':
+        if data[j] == 0x5C:  # an escape: not in any valid import path
+            return None, j
+        j += 1
+    if j >= n or data[j] != 0x22:
+        return None, j
+    return data[i + 1 : j].decode("utf-8", "replace"), j + 1
+
+
+def file_imports(data: bytes) -> list[str] | None:
+    """The import paths of one Go source file; None when the file is excluded from
+    every build (``//go:build ignore``) or has no package clause."""
+    n = len(data)
+    i = 0
+    # Build constraints live in the comments before the package clause.
+    head_end = data.find(b"package")
+    if head_end > 0:
+        for raw in data[:head_end].split(b"\n"):
+            line = raw.strip()
+            if line.startswith(b"//go:build") and line[len(b"//go:build") :].strip() == b"ignore":
+                return None
+    i = _skip_space_and_comments(data, i, n)
+    word, i = _ident(data, i, n)
+    if word != b"package":
+        return None
+    i = _skip_space_and_comments(data, i, n)
+    _, i = _ident(data, i, n)
+    out: list[str] = []
+    while True:
+        i = _skip_space_and_comments(data, i, n)
+        if data.startswith(b";", i):
+            i += 1
+            continue
+        word, j = _ident(data, i, n)
+        if word != b"import":
+            return out
+        i = _skip_space_and_comments(data, j, n)
+        grouped = data.startswith(b"(", i)
+        if grouped:
+            i += 1
+        while i < n:
+            i = _skip_space_and_comments(data, i, n)
+            if data.startswith(b";", i):
+                i += 1
+                continue
+            if grouped and data.startswith(b")", i):
+                i += 1
+                break
+            # An optional name: identifier, "." or "_".
+            if data.startswith(b".", i):
+                i = _skip_space_and_comments(data, i + 1, n)
+            else:
+                name, k = _ident(data, i, n)
+                if name:
+                    i = _skip_space_and_comments(data, k, n)
+            path, k = _string(data, i, n)
+            if path is None:
+                return out  # malformed: what was read so far
+            out.append(path)
+            i = k
+            if not grouped:
+                break
+
+
+def package_imports(directory: str) -> set[str] | None:
+    """The imports of the package in ``directory`` (non-test .go files); None if it
+    holds no such file (not a package here)."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return None
+    found = False
+    out: set[str] = set()
+    for name in names:
+        if not name.endswith(".go") or name.endswith("_test.go") or name[0] in "._":
+            continue
+        data = read_regular(os.path.join(directory, name), MAX_GO_FILE)
+        if data is None:
+            continue
+        imports = file_imports(data)
+        if imports is None:
+            continue
+        found = True
+        out.update(imports)
+    return out if found else None
+
+
+def module_packages(root: str, module_path: str) -> dict[str, str]:
+    """import path -> directory of every package of the module rooted at ``root``."""
+    out: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        keep = []
+        for d in sorted(dirnames):
+            full = os.path.join(dirpath, d)
+            if d in ("vendor", "testdata") or d[0] in "._" or os.path.islink(full):
+                continue
+            if os.path.exists(os.path.join(full, "go.mod")):
+                continue  # a nested module: not part of this one
+            keep.append(d)
+        dirnames[:] = keep
+        if any(f.endswith(".go") and not f.endswith("_test.go") for f in filenames):
+            rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+            out[module_path if rel == "." else f"{module_path}/{rel}"] = dirpath
+    return out
+
+
+def is_std(path: str) -> bool:
+    """A standard-library import path: its first element has no dot (as cmd/go decides)."""
+    return "." not in path.split("/", 1)[0]
+
+
+@dataclass
+class Reach:
+    found: dict[str, str] = field(default_factory=dict)  # target package -> the package importing it
+    unknown: set[str] = field(default_factory=set)  # modules whose source was needed and absent
+    packages: int = 0
+
+
+def reach(
+    roots: Iterable[str],
+    locate: Callable[[str], str | None | bool],
+    targets: set[str],
+) -> Reach:
+    """Walk the imports from ``roots`` (import paths) until every target package is
+    found or nothing is left. ``locate(import path)`` gives the package's directory,
+    None when its module's source is unavailable, False when no module provides it."""
+    out = Reach()
+    seen: set[str] = set()
+    todo = [(r, "") for r in roots]
+    while todo and out.packages < MAX_PACKAGES:
+        path, importer = todo.pop()
+        if path in targets and path not in out.found:
+            out.found[path] = importer
+            if len(out.found) == len(targets):
+                break
+        if path in seen or is_std(path):
+            continue
+        seen.add(path)
+        where = locate(path)
+        if where is None:
+            out.unknown.add(path)
+            continue
+        if where is False:
+            continue
+        imports = package_imports(str(where))
+        out.packages += 1
+        for imp in sorted(imports or ()):
+            if imp not in seen or imp in targets:
+                todo.append((imp, path))
+    return out
