@@ -332,3 +332,11 @@ def test_xmod_use_that_cannot_be_told_is_a_note(xmod_world: dict[str, object], t
     assert res.findings == []
     assert any("could not be told" in n and "example.com/lib/fetch" in n for n in res.notes), res.notes
     assert env.gomodcache.is_dir()
+
+
+def test_goroot_go_other_than_the_path_go(goenv: gotool.GoEnvDirs, old_go_bin: str, tmp_path: Path) -> None:
+    # The fixed go on PATH, run with GOROOT pointing at the vulnerable toolchain: GOROOT/bin/go
+    # is what a launcher, a script or `$(go env GOROOT)/bin/go` runs.
+    env = {**goenv.environ, "GOROOT": str(Path(old_go_bin).parent)}
+    found = lint(env, tmp_path)
+    assert [(f.data["kind"], f.file, f.data["toolchain"]) for f in found] == [("goroot", os.path.join(old_go_bin, "go"), "go1.26.2")]

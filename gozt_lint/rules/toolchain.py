@@ -387,10 +387,10 @@ def toolchain_advisory(ctx: Context) -> Iterator[Finding]:
         if f is not None:
             reported.add(local)
             yield f
-    if env.goroot:
-        gg = os.path.join(env.goroot, "bin", "go")
-        b = toolchain.read_binary(gg) if os.path.isfile(gg) else None
-        name = toolchain.first_word(b.go_version) if b is not None and b.info is not None else toolchain.read_version_file(env.goroot)
+    gg = os.path.join(env.goroot, "bin", "go") if env.goroot else ""
+    if gg and os.path.isfile(gg) and not (env.go_binary and os.path.realpath(gg) == os.path.realpath(env.go_binary)):
+        b = toolchain.read_binary(gg)
+        name = toolchain.first_word(b.go_version) if b is not None and b.info is not None else toolchain.read_version_file(env.goroot or "")
         if name and name != local:
             f = _advisory_finding(ctx, f"GOROOT's go ({gg})", name, upgrade, kind="goroot", file=gg, go=gg)
             if f is not None:
@@ -400,7 +400,10 @@ def toolchain_advisory(ctx: Context) -> Iterator[Finding]:
     if default:
         s = env.setting("GOTOOLCHAIN")
         f = _advisory_finding(
-            ctx, f"the toolchain GOTOOLCHAIN={env.get('GOTOOLCHAIN')} runs for every go command", default,
+            ctx,
+            f"the default toolchain GOTOOLCHAIN={env.get('GOTOOLCHAIN')} sets ("
+            + ("run wherever no go.mod/go.work asks for a newer one)" if switching else "run by every go command)"),
+            default,
             "set GOTOOLCHAIN to {fixed} or later (or to local, with a fixed go on PATH)", kind="gotoolchain", setting=s,
         )
         if f is not None:
