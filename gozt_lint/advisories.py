@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cmp_to_key
 
 from gozt_lint import gover
 from gozt_lint import module as semver
@@ -81,7 +82,7 @@ class Advisory:
         when that line got one, else the oldest fix of a newer line; None if no fix."""
         later = [f for f in self.go_fixes() if gover.compare(f, version) > 0]
         same = [f for f in later if minor_line(f) == minor_line(version)]
-        return (same or later or [None])[0]
+        return (same or later)[0] if later else None
 
     def affects_xmod(self, version: str) -> bool:
         """Does golang.org/x/mod ``version`` (``v0.39.0``) have this flaw?"""
@@ -192,20 +193,13 @@ def minor_line(version: str) -> str:
     return f"{v.major}.{v.minor}"
 
 
-def _gover_key(v: str) -> object:
-    from functools import cmp_to_key
-
-    return cmp_to_key(gover.compare)(v)
+# Sort keys in the go command's version order, and in semver order.
+_gover_key = cmp_to_key(gover.compare)
+semver_key = cmp_to_key(semver.compare)
 
 
 def _v(x: str) -> str:
     return x if x.startswith("v") else "v" + x
-
-
-def semver_key(v: str) -> object:
-    from functools import cmp_to_key
-
-    return cmp_to_key(semver.compare)(v)
 
 
 # -- questions the rules ask ------------------------------------------------------------------

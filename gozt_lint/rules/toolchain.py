@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from gozt_lint.errors import UsageError
 from gozt_lint.finding import Finding, Severity, finding
@@ -354,7 +354,7 @@ def _advisory_finding(
         f"{what} is {name}, which predates the fix{'es' if len(found) > 1 else ''} of {said} in its own module and "
         f"checksum-database verification; {fix}{affected}"
     )
-    details: dict[str, object] = dict(
+    details: dict[str, Any] = dict(
         kind=kind,
         toolchain=name,
         advisories=[{"id": a.id, "aliases": list(a.aliases), "url": a.url, "issue": a.issue_url, "broke": a.broke} for a in found],
