@@ -116,6 +116,18 @@ class _Input:
         self.pos -= n
 
 
+def _zip64_sizes(extra: bytes) -> list[int] | None:
+    """The 64-bit values of a zip64 extended-information field, if there is one."""
+    i = 0
+    while i + 4 <= len(extra):
+        tag, size = struct.unpack_from("<HH", extra, i)
+        body = extra[i + 4 : i + 4 + size]
+        if tag == 0x0001:
+            return [struct.unpack_from("<Q", body, j)[0] for j in range(0, len(body) - 7, 8)]
+        i += 4 + size
+    return None
+
+
 def summarize(
     read: Callable[[int], bytes],
     *,
@@ -141,8 +153,16 @@ def summarize(
             raise StreamError(f"not a zip local file header at byte {src.offset - 4} (signature {sig:#010x})")
         (_ver, flags, method, _t, _d, _crc, csize, usize, nlen, elen) = struct.unpack("<HHHHHIIIHH", src.take(26, "a local file header"))
         name = src.take(nlen, "a file name")
-        src.take(elen, "an extra field")
+        extra = src.take(elen, "an extra field")
         shown = name.decode("utf-8", "backslashreplace")
+        zip64 = _zip64_sizes(extra)
+        if zip64 is not None:
+            # Sizes that don't fit 32 bits are in the zip64 extra field, in this order.
+            vals = iter(zip64)
+            if usize == 0xFFFFFFFF:
+                usize = next(vals, usize)
+            if csize == 0xFFFFFFFF:
+                csize = next(vals, csize)
         if name in names:
             raise StreamError(f"{shown}: the name appears twice")
         names.add(name)
@@ -193,8 +213,11 @@ def summarize(
             first = src.take(4, f"the data descriptor of {shown}")
             if struct.unpack("<I", first)[0] == _DD:
                 first = src.take(4, f"the data descriptor of {shown}")
-            _dcsize, dusize = struct.unpack("<II", src.take(8, f"the data descriptor of {shown}"))
-            if dusize != got & 0xFFFFFFFF:
+            if zip64 is not None:
+                _dcsize, dusize = struct.unpack("<QQ", src.take(16, f"the data descriptor of {shown}"))
+            else:
+                _dcsize, dusize = struct.unpack("<II", src.take(8, f"the data descriptor of {shown}"))
+            if dusize != got:
                 raise StreamError(f"{shown}: its data descriptor says {dusize} bytes, the data has {got}")
         elif method == 8 and usize != got:
             raise StreamError(f"{shown}: its header says {usize} bytes, the data has {got}")
