@@ -314,3 +314,31 @@ def test_go_on_path_that_is_not_the_release(verified: releasetool.World, tmp_pat
     assert list(found) == ["goroot-tampered"]
     (f,) = found["goroot-tampered"]
     assert f.file == str(shadow / "go") and "go on PATH" in f.message and "bin/go" in f.message
+
+
+def test_snapshot_records_the_release_and_reports_new_deviations(verified: releasetool.World) -> None:
+    from gozt_lint import snapshot
+
+    def build() -> tuple[Context, dict[str, object]]:
+        ctx = Context(cwd=verified.root, environ=verified.environ(), options=Options(all=True))
+        ctx.discover()
+        return ctx, snapshot.build(ctx)
+
+    _, old = build()
+    rel = old["go"]["release"]  # type: ignore[index]
+    assert rel == {"module": f"golang.org/toolchain@{verified.version}", "h1": rel["h1"], "deviations": []}
+    assert rel["h1"].startswith("h1:")
+    env_file = verified.goroot / "go.env"
+    env_file.write_text(env_file.read_text().replace("GOTOOLCHAIN=auto", "GOTOOLCHAIN=local"))
+    ctx, new = build()
+    assert new["go"]["release"]["deviations"] == ["goroot-tampered: go.env: GOTOOLCHAIN=local (release auto)"]  # type: ignore[index]
+    drift = [f.message for f in snapshot.compare(ctx, old, new)]
+    # The manifest hash says that something changed; the release comparison says what.
+    assert len(drift) == 2 and any(m.startswith("GOROOT manifest SHA-256 changed") for m in drift)
+    (what,) = [m for m in drift if m.startswith("GOROOT against")]
+    assert "GOTOOLCHAIN=local" in what and "not in the snapshot" in what
+    # Without a release manifest on one side, nothing is compared (a note says so).
+    verified.manifest_file.unlink()
+    ctx, unverified = build()
+    assert unverified["go"]["release"]["h1"] is None  # type: ignore[index]
+    assert not [f for f in snapshot.compare(ctx, old, unverified) if "GOROOT against" in f.message]
