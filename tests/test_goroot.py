@@ -342,3 +342,15 @@ def test_snapshot_records_the_release_and_reports_new_deviations(verified: relea
     ctx, unverified = build()
     assert unverified["go"]["release"]["h1"] is None  # type: ignore[index]
     assert not [f for f in snapshot.compare(ctx, old, unverified) if "GOROOT against" in f.message]
+
+
+def test_hover_text_for_go_and_toolchain_lines(verified: releasetool.World) -> None:
+    from gozt_lint import toolchain_provenance
+
+    ctx = Context(cwd=verified.root, environ=verified.environ(), options=Options())
+    text = toolchain_provenance.markdown(ctx, "go", "1.21")
+    assert f"`golang.org/toolchain@{verified.version}`" in text and f"`{sumdbtool.TEST_NAME}` record" in text
+    assert "verified" in text and "release files match" in text and "satisfies the line" in text
+    ctx = Context(cwd=verified.root, environ=verified.environ(), options=Options(online=True))
+    text = toolchain_provenance.markdown(ctx, "toolchain", "go1.99.0")
+    assert "older than the line asks" in text and "has no record: the Go team never published it" in text
