@@ -118,6 +118,10 @@ class Tree:
     hashed_bytes: int = 0
     memo_hits: int = 0
 
+    @property
+    def unstable(self) -> bool:
+        return any(why in ("changed while being read", "was replaced while being read") for why in self.unreadable.values())
+
 
 def _sha256(path: bytes, expect: dirhash.Stamp) -> tuple[str | None, str | None]:
     """(hex, None) or (None, why): never follows a link, never blocks on a FIFO,
@@ -147,10 +151,10 @@ def _sha256(path: bytes, expect: dirhash.Stamp) -> tuple[str | None, str | None]
         os.close(fd)
 
 
-def hash_tree(root: str, wanted: Iterable[bytes], memo: Memo | None, jobs: int | None = None) -> Tree:
-    """lstat everything under ``root``; SHA-256 of the ``wanted`` regular files
-    (reusing the memo for files whose stamp is unchanged)."""
-    lst = dirhash.list_dir(root)
+def hash_tree(root: str, wanted: Iterable[bytes], memo: Memo | None, jobs: int | None = None, listing: dirhash.DirListing | None = None) -> Tree:
+    """lstat everything under ``root`` (unless ``listing`` is given); SHA-256 of the
+    ``wanted`` regular files (reusing the memo for files whose stamp is unchanged)."""
+    lst = listing if listing is not None else dirhash.list_dir(root)
     tree = Tree(root, lst, {n: (s, nl) for n, s, nl in lst.files})
     key = f"{_MEMO_KIND}\0{root}"
     stored: dict[str, Any] = {}
@@ -306,6 +310,7 @@ class Report:
     files: int = 0
     memo_hits: int = 0
     hashed_bytes: int = 0
+    replayed: bool = False  # the whole comparison came from the memo
 
     def add(self, rule: str, f: Finding) -> None:
         self.findings.setdefault(rule, []).append(f)
@@ -364,7 +369,10 @@ def _report(ctx: Context) -> Report:
         ]
         if rep.dist_only:
             parts.append(f"{rep.dist_only} files in api/, doc/, misc/, test/ are in the distribution but not the release module, not verified")
-        parts.append(f"{rep.memo_hits} hashes from memo, {rep.hashed_bytes / 1e6:.1f} MB hashed")
+        if rep.replayed:
+            parts.append("nothing changed since the last comparison (memo)")
+        else:
+            parts.append(f"{rep.memo_hits} hashes from memo, {rep.hashed_bytes / 1e6:.1f} MB hashed")
         ctx.note("; ".join(parts))
     return rep
 
@@ -376,21 +384,60 @@ def _unverified(what: str, o: release.Outcome, file: str | None) -> Finding:
     )
 
 
+_RESULT_KIND = "goroot-result|1"
+_FIELDS = ("message", "file", "line", "column", "end_line", "end_column", "module", "version", "data")
+
+
 def _compare(ctx: Context, rep: Report, m: release.Manifest, memo: Memo) -> None:
+    """GOROOT against ``m``; the whole result is memoised under the tree's listing
+    fingerprint (every entry's name, inode, mode, size, mtime and ctime) and the
+    release's h1, so a warm run costs the listing alone."""
+    from gozt_lint.memo import dir_key
+
     goroot = rep.goroot or ""
     root = os.path.realpath(goroot) if os.path.islink(goroot) else goroot
+    lst = dirhash.list_dir(root)
+    key = dir_key(_RESULT_KIND, root, lst.fingerprint(), f"{goroot}\0{m.version}\0{m.h1}")
+    hit = memo.get(key) if memo is not None else None
+    if isinstance(hit, dict) and _restore(rep, hit):
+        return
+    tree = _compare_tree(ctx, rep, m, memo, root, lst)
+    if memo is not None and not tree.unstable and not lst.error:
+        memo.set(key, {
+            "matched": rep.matched, "dist_only": rep.dist_only, "files": rep.files,
+            "findings": {rule: [[getattr(f, k) for k in _FIELDS] for f in fs] for rule, fs in rep.findings.items()},
+        })
+
+
+def _restore(rep: Report, d: dict[str, Any]) -> bool:
+    try:
+        findings = {
+            str(rule): [Finding(**dict(zip(_FIELDS, row))) for row in rows] for rule, rows in d["findings"].items()
+        }
+        rep.matched, rep.dist_only, rep.files = int(d["matched"]), int(d["dist_only"]), int(d["files"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+    for rule, fs in findings.items():
+        for f in fs:
+            rep.add(rule, f)
+    rep.replayed = True
+    return True
+
+
+def _compare_tree(ctx: Context, rep: Report, m: release.Manifest, memo: Memo, root: str, lst: dirhash.DirListing) -> Tree:
+    goroot = rep.goroot or ""
     wanted: set[bytes] = set()
     for r in m.files:
         wanted.add(r)
         if posixpath.basename(r) == b"_go.mod":
             wanted.add(r[: -len(b"_go.mod")] + b"go.mod")
-    tree = hash_tree(root, wanted, memo, ctx.options.jobs)
+    tree = hash_tree(root, wanted, memo, ctx.options.jobs, listing=lst)
     rep.memo_hits, rep.hashed_bytes = tree.memo_hits, tree.hashed_bytes
     rep.files = len(tree.files)
     lst = tree.listing
     if lst.error and not tree.files:
         rep.add(UNVERIFIED, finding(f"GOROOT {goroot}: {lst.error}", file=goroot, status="unreadable"))
-        return
+        return tree
     where = lambda name: os.path.join(goroot, os.fsdecode(name))  # noqa: E731
     specials = {p.name.encode("utf-8", "surrogateescape"): p.message for p in lst.problems if not p.message.startswith("cannot")}
     for p in lst.problems:
@@ -482,6 +529,7 @@ def _compare(ctx: Context, rep: Report, m: release.Manifest, memo: Memo) -> None
             file=goroot, path="", what="documentation missing: " + " ".join(_show(n) for n in missing_docs), soften="info",
         ))
     _extras(rep, tree, expected_local, specials, m, where)
+    return tree
 
 
 def _kind_text(message: str, path: str) -> str:
@@ -638,7 +686,7 @@ def _check_path_go(rep: Report, sess: release.Session, pg: PathGo, memo: Memo | 
     if o.manifest is None:
         rep.add(UNVERIFIED, _unverified(f"{pg.path} (go on PATH, {t.name}, {t.platform})", o, pg.real))
         return
-    want = o.manifest.files.get(b"bin/go")
+    want = o.manifest.file(b"bin/go")
     try:
         st = os.stat(pg.real)
     except OSError as e:

@@ -71,7 +71,6 @@ UNREACHABLE = "unreachable"
 DISABLED = "disabled"  # no usable checksum database
 
 _RELEASE_NAME = re.compile(r"^go1(\.(0|[1-9][0-9]*)){1,2}((rc|beta)[1-9][0-9]*)?$")
-_HEX64 = re.compile(rb"^[0-9a-f]{64}$")
 
 
 def module_version(name: str, goos: str, goarch: str) -> str:
@@ -84,22 +83,62 @@ def is_release_name(name: str) -> bool:
     return bool(_RELEASE_NAME.match(name))
 
 
-@dataclass
 class Manifest:
-    """Every file of one release with its SHA-256, authenticated."""
+    """Every file of one release with its SHA-256, authenticated.
 
-    version: str  # v0.0.1-go1.26.8.linux-amd64
-    h1: str
-    files: dict[bytes, str]  # name relative to the release root -> hex SHA-256
-    database: str
-    record_id: int
-    tree_size: int
-    source: str  # where the summary was read this time
-    go_env: bytes | None = None  # the release's go.env (its hash checked)
+    From a zip the file list is built as it is read; from gozt-lint's cache it is
+    parsed from the (authenticated) summary only when asked for: a warm run whose
+    GOROOT comparison is memoised needs the h1 alone."""
+
+    def __init__(
+        self,
+        version: str,
+        h1: str,
+        database: str,
+        record_id: int,
+        tree_size: int,
+        source: str,
+        go_env: bytes | None = None,
+        *,
+        files: dict[bytes, str] | None = None,
+        summary: bytes | None = None,
+    ) -> None:
+        self.version = version  # v0.0.1-go1.26.8.linux-amd64
+        self.h1 = h1
+        self.database = database
+        self.record_id = record_id
+        self.tree_size = tree_size
+        self.source = source  # where the summary was read this time
+        self.go_env = go_env  # the release's go.env (its hash checked)
+        self._files = files
+        self._summary = summary
 
     @property
     def module(self) -> str:
         return f"{MODULE}@{self.version}"
+
+    @property
+    def prefix(self) -> bytes:
+        return f"{self.module}/".encode()
+
+    @property
+    def files(self) -> dict[bytes, str]:
+        """Name relative to the release root -> hex SHA-256."""
+        if self._files is None:
+            n = len(self.prefix)
+            out: dict[bytes, str] = {}
+            for line in (self._summary or b"").split(b"\n"):
+                if len(line) > 66:
+                    out[line[66 + n :]] = line[:64].decode("ascii")
+            self._files = out
+        return self._files
+
+    def file(self, name: bytes) -> str | None:
+        """One file's SHA-256, without parsing the whole list."""
+        if self._files is None and self._summary is not None:
+            i = self._summary.find(b"  " + self.prefix + name + b"\n")
+            return self._summary[i - 64 : i].decode("ascii") if i >= 64 else None
+        return self.files.get(name)
 
 
 @dataclass
@@ -240,7 +279,7 @@ class Session:
                 return f"{source}: entry {name.decode('utf-8', 'replace')} is outside {prefix.decode()}"
             files[name[len(prefix) :]] = digest
         go_env = summary.kept.get(prefix + b"go.env")
-        return Manifest(version, summary.h1, files, self.client.db.name if self.client else "", record_id, tree_size, source, go_env)
+        return Manifest(version, summary.h1, self.client.db.name if self.client else "", record_id, tree_size, source, go_env, files=files)
 
     # -- source 1: gozt-lint's own cache -----------------------------------------------------
 
@@ -308,18 +347,15 @@ class Session:
         h1 = "h1:" + base64.b64encode(hashlib.sha256(raw).digest()).decode("ascii")
         if h1 not in recorded:
             return f"its file list hashes to {h1}, but record #{rid} says {', '.join(recorded) or 'nothing'}"
-        entries = _parse_summary(raw)
-        if entries is None:
-            return "its file list is malformed"
-        sm = zipstream.Summary(entries)
+        # Authentic from here on: the summary is what the database's h1 covers.
+        m = Manifest(version, h1, self.client.db.name, rid, head.tree.n, path, summary=raw)
         go_env_text = doc.get("go.env")
-        prefix = f"{MODULE}@{version}/".encode()
         if isinstance(go_env_text, str):
             b = go_env_text.encode("utf-8", "surrogateescape")
-            if hashlib.sha256(b).hexdigest() != dict(entries).get(prefix + b"go.env"):
+            if hashlib.sha256(b).hexdigest() != m.file(b"go.env"):
                 return "its copy of the release's go.env does not match the file list"
-            sm.kept[prefix + b"go.env"] = b
-        return self._manifest(version, sm, rid, head.tree.n, path)
+            m.go_env = b
+        return m
 
     def _stage(self, version: str, summary: zipstream.Summary, lk: Lookup) -> None:
         """Prepare the bundle for our cache; written only once the heads are settled."""
@@ -472,18 +508,6 @@ class Session:
 def _record_hashes(text: bytes, version: str) -> list[str]:
     prefix = f"{MODULE} {version} "
     return [ln[len(prefix) :] for ln in text.decode("utf-8", "replace").split("\n") if ln.startswith(prefix)]
-
-
-def _parse_summary(raw: bytes) -> list[tuple[bytes, str]] | None:
-    if not raw.endswith(b"\n"):
-        return None
-    out = []
-    for line in raw[:-1].split(b"\n"):
-        digest, sep, name = line.partition(b"  ")
-        if not sep or not _HEX64.match(digest) or not name:
-            return None
-        out.append((name, digest.decode("ascii")))
-    return out
 
 
 def _status_of(lk: Lookup, db: str, online: bool) -> tuple[str, str]:
