@@ -498,7 +498,14 @@ def _compare_tree(ctx: Context, rep: Report, m: release.Manifest, memo: Memo, ro
             have = tree.digests.get(c)
             if have is None:
                 why = tree.unreadable.get(c, "not read")
-                add(UNVERIFIED, "unreadable", finding(f"GOROOT/{_show(c)}: {why}; not verified", file=where(c), path=_show(c), status="unreadable"))
+                if tree.files[c][0][3] > MAX_FILE:
+                    # Not read, and it need not be: no release file can be this big.
+                    add(TAMPERED, "differs", finding(
+                        f"GOROOT/{_show(c)} differs from the release {mod}: {why} (not read)",
+                        file=where(c), path=_show(c), what="differs (too large)",
+                    ))
+                else:
+                    add(UNVERIFIED, "unreadable", finding(f"GOROOT/{_show(c)}: {why}; not verified", file=where(c), path=_show(c), status="unreadable"))
                 continue
             if have == want:
                 rep.matched += 1

@@ -354,3 +354,33 @@ def test_hover_text_for_go_and_toolchain_lines(verified: releasetool.World) -> N
     ctx = Context(cwd=verified.root, environ=verified.environ(), options=Options(online=True))
     text = toolchain_provenance.markdown(ctx, "toolchain", "go1.99.0")
     assert "older than the line asks" in text and "has no record: the Go team never published it" in text
+
+
+def test_hostile_gomodcache_zip_and_huge_goroot_file(world: releasetool.World) -> None:
+    e = world.environ()
+    p = subprocess.run([gotool.find_go(), "mod", "download", f"golang.org/toolchain@{world.version}"],
+                       env={**e, "GOFLAGS": "-mod=mod"}, cwd=world.root, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    vdir = world.env.gomodcache / "cache" / "download" / "golang.org" / "toolchain" / "@v"
+    gotool.make_writable(world.env.gomodcache)
+    vdir.chmod(0o755)
+    z = vdir / f"{world.version}.zip"
+    for make in (lambda: os.mkfifo(z), lambda: os.symlink("/dev/zero", z)):
+        z.unlink()
+        make()
+        t0 = time.monotonic()
+        res = lint(world)
+        assert time.monotonic() - t0 < 60
+        assert [f.rule for f in res.findings] == ["goroot-unverified"]
+        assert any(str(z) in n and "cannot read it as a module zip" in n for n in res.notes)
+    # A sparse 600 MiB file where the release has a small one is not read.
+    with open(z, "wb"):
+        pass
+    z.unlink()
+    big = world.goroot / "src" / "fmt" / "print.go"
+    with open(big, "r+b") as f:
+        f.truncate(600 << 20)
+    res = lint(world, online=True)
+    found = by_rule(res)
+    assert list(found) == ["goroot-tampered"]
+    assert [f.file for f in found["goroot-tampered"]] == [str(big)] and "larger than any release file" in found["goroot-tampered"][0].message
