@@ -44,7 +44,7 @@ import posixpath
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from gozt_lint import dirhash, release
 from gozt_lint.finding import Finding, finding
@@ -438,7 +438,10 @@ def _compare_tree(ctx: Context, rep: Report, m: release.Manifest, memo: Memo, ro
     if lst.error and not tree.files:
         rep.add(UNVERIFIED, finding(f"GOROOT {goroot}: {lst.error}", file=goroot, status="unreadable"))
         return tree
-    where = lambda name: os.path.join(goroot, os.fsdecode(name))  # noqa: E731
+
+    def where(name: bytes) -> str:
+        return os.path.join(goroot, os.fsdecode(name))
+
     specials = {p.name.encode("utf-8", "surrogateescape"): p.message for p in lst.problems if not p.message.startswith("cannot")}
     for p in lst.problems:
         if p.message.startswith("cannot"):
@@ -548,7 +551,7 @@ def _kind_text(message: str, path: str) -> str:
     return message
 
 
-def _extras(rep: Report, tree: Tree, expected: set[bytes], specials: dict[bytes, str], m: release.Manifest, where: Any) -> None:
+def _extras(rep: Report, tree: Tree, expected: set[bytes], specials: dict[bytes, str], m: release.Manifest, where: Callable[[bytes], str]) -> None:
     mod = m.module
     others: list[bytes] = []
     count = 0

@@ -263,11 +263,11 @@ class Session:
                 )
             return out
         assert lk.head is not None and lk.record_id is not None
-        m = self._manifest(version, summary, lk.record_id, lk.head.tree.n, source)
-        if isinstance(m, str):
-            out.status, out.reason, out.attack = REFUSED, m, True
+        made = self._manifest(version, summary, lk.record_id, lk.head.tree.n, source)
+        if isinstance(made, str):
+            out.status, out.reason, out.attack = REFUSED, made, True
             return out
-        out.status, out.manifest = VERIFIED, m
+        out.status, out.manifest = VERIFIED, made
         self._stage(version, summary, lk)
         return out
 
