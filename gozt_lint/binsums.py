@@ -46,20 +46,25 @@ def _modules(b: Binary) -> list[Module]:
     return out
 
 
+def _binaries(ctx: Context) -> list[Binary]:
+    from gozt_lint import toolchain
+
+    return toolchain.installed_binaries(ctx)
+
+
 def _enabled(ctx: Context) -> bool:
     return ctx.env.get("GOSUMDB") != "off"
 
 
 def wanted(ctx: Context) -> list[tuple[str, str]]:
     """The module versions installed binaries name, that the database may be asked about."""
-    from gozt_lint import toolchain
     from gozt_lint.sumdb.check import uses_sumdb
 
     if not _enabled(ctx):
         return []
     nosumdb = ctx.env.get("GONOSUMDB")
     keys: dict[tuple[str, str], None] = {}
-    for b in toolchain.installed_binaries(ctx):
+    for b in ctx.once(_binaries):
         for m in _modules(b):
             if uses_sumdb(m.path, nosumdb):
                 keys[(m.path, m.version)] = None
@@ -72,7 +77,7 @@ def verdicts(ctx: Context) -> dict[str, Verdict]:
 
 
 def _verdicts(ctx: Context) -> dict[str, Verdict]:
-    from gozt_lint import release, toolchain
+    from gozt_lint import release
     from gozt_lint.sumdb import client as sc
     from gozt_lint.sumdb.check import uses_sumdb
 
@@ -83,7 +88,7 @@ def _verdicts(ctx: Context) -> dict[str, Verdict]:
     nosumdb = ctx.env.get("GONOSUMDB")
     out: dict[str, Verdict] = {}
     missing: set[str] = set()
-    for b in toolchain.installed_binaries(ctx):
+    for b in ctx.once(_binaries):
         v = Verdict()
         for m in _modules(b):
             if not uses_sumdb(m.path, nosumdb):
