@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 # Bump when a hashing function's output for the same input changes.
 SCHEMA = "gozt-lint-memo-1"
 SIZE_LIMIT = 256 << 20
+# diskcache re-applies its stored ``disk_min_file_size`` setting (32 KiB by default)
+# to the Disk after construction: without this, a bigger value would be written as
+# a separate file (which PlainDisk then refuses to read back).
+_NO_VALUE_FILES = 1 << 30
 
 
 class UnsafeStore(Exception):
@@ -219,7 +223,8 @@ def open_memo(environ: Mapping[str, str], *, enabled: bool = True, note: Callabl
         old = os.umask(0o077)
         try:
             cache = diskcache.Cache(
-                str(path), disk=plain_disk(), size_limit=SIZE_LIMIT, eviction_policy="least-recently-stored", timeout=5
+                str(path), disk=plain_disk(), size_limit=SIZE_LIMIT, eviction_policy="least-recently-stored", timeout=5,
+                disk_min_file_size=_NO_VALUE_FILES,
             )
         finally:
             os.umask(old)
@@ -256,7 +261,7 @@ def open_path(path: Path) -> Memo:
         check_store(path)
         import diskcache
 
-        cache = diskcache.Cache(str(path), disk=plain_disk(), size_limit=SIZE_LIMIT, timeout=5)
+        cache = diskcache.Cache(str(path), disk=plain_disk(), size_limit=SIZE_LIMIT, timeout=5, disk_min_file_size=_NO_VALUE_FILES)
     except Exception:
         return Memo(None, None)
     return Memo(cache, path)

@@ -5,7 +5,8 @@ written atomically::
 
     {"format": 1, "created": "...",          # created and "info" are ignored on compare
      "info": {"go_path": ..., "goroot": ..., "root": ..., "tool": "gozt-lint X"},
-     "go": {"version", "sha256", "goroot_sha256", "goroot_files"},
+     "go": {"version", "sha256", "goroot_sha256", "goroot_files",
+            "release": {"module", "h1", "deviations"}},    # GOROOT against its Go release
      "env": {VAR: effective value, ...},     # goenv.POLICY_VARS; $HOME written as ~
      "files": {"go.mod": sha256, "sub/go.sum": sha256, ...},   # relative to the repo root
      "sums": {"go.sum": {"<path> <version>[/go.mod]": [h1, ...]}},
@@ -100,6 +101,9 @@ def build(ctx: Context, *, cache: bool = False) -> dict[str, Any]:
     if tc.goroot:
         digest, files = ctx.once(_goroot_manifest)
         go["goroot_sha256"], go["goroot_files"] = digest, files
+        rel = _release(ctx)
+        if rel is not None:
+            go["release"] = rel
     doc["go"] = go
     doc["env"] = {
         name: (_home_relative(env.get(name), home) if name in _PATH_VARS else env.get(name)) for name in goenv.POLICY_VARS
@@ -138,6 +142,23 @@ def build(ctx: Context, *, cache: bool = False) -> dict[str, Any]:
     if cache:
         doc["cache"] = cache_entries(gomodcache) if gomodcache else {}
     return doc
+
+
+def _release(ctx: Context) -> dict[str, Any] | None:
+    """GOROOT against its Go release (offline, as every snapshot): the release module,
+    its h1 and what differs from it; h1 and deviations are null when no authenticated
+    release manifest was available."""
+    from gozt_lint import goroot
+
+    rep = goroot.report(ctx)
+    if rep.outcome is None:
+        return None
+    m = rep.outcome.manifest
+    return {
+        "module": rep.outcome.module,
+        "h1": m.h1 if m is not None else None,
+        "deviations": rep.deviations if m is not None else None,
+    }
 
 
 def _goroot_manifest(ctx: Context) -> tuple[str, int]:
@@ -312,9 +333,10 @@ def compare(ctx: Context, old: dict[str, Any], new: dict[str, Any]) -> Iterator[
                 yield k, a.get(k), b.get(k)
 
     for k, o, n in each(_dict(old.get("go")), _dict(new.get("go"))):
-        if k == "goroot_files":
-            continue  # the manifest hash says it
+        if k in ("goroot_files", "release"):
+            continue  # the manifest hash says it; the release is compared below
         yield drift({"sha256": "go binary SHA-256", "version": "go version", "goroot_sha256": "GOROOT manifest SHA-256"}.get(k, f"go {k}"), o, n)
+    yield from _compare_release(ctx, _dict(_dict(old.get("go")).get("release")), _dict(_dict(new.get("go")).get("release")), drift)
     for k, o, n in each(_dict(old.get("env")), _dict(new.get("env"))):
         yield drift(f"env {k}", o, n)
 
@@ -381,6 +403,24 @@ def compare(ctx: Context, old: dict[str, Any], new: dict[str, Any]) -> Iterator[
                 f"module cache entry {key} differs from the snapshot: " + "; ".join(parts),
                 module=key.rpartition("@")[0], version=key.rpartition("@")[2], what=f"cache {key}", old=o, new=n,
             )
+
+
+def _compare_release(ctx: Context, old: dict[str, Any], new: dict[str, Any], drift: Any) -> Iterator[Finding]:
+    """GOROOT's release and its deviations from it. Snapshots written before this
+    was recorded, or without a release manifest on one side, compare nothing here."""
+    if not old or not new:
+        return
+    if old.get("module") != new.get("module") or (old.get("h1") and new.get("h1") and old.get("h1") != new.get("h1")):
+        yield drift("GOROOT release", f"{old.get('module')} {old.get('h1') or ''}".strip(), f"{new.get('module')} {new.get('h1') or ''}".strip())
+        return
+    od, nd = old.get("deviations"), new.get("deviations")
+    if not isinstance(od, list) or not isinstance(nd, list):
+        if od != nd:
+            ctx.note("snapshot: GOROOT was verified against its release on one side only (no release manifest offline); not compared")
+        return
+    for dev in sorted(set(map(str, od)) ^ set(map(str, nd))):
+        gone = dev in map(str, od)
+        yield drift(f"GOROOT against {new.get('module')}", dev if gone else None, None if gone else dev)
 
 
 def _graph_text(m: Any) -> str | None:

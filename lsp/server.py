@@ -774,7 +774,8 @@ async def hover(ls: GoztLanguageServer, params: types.HoverParams) -> types.Hove
     view = ls.view(path, doc)
     line, char = _codepoints(ls.workspace.position_codec, view.lines, params.position)
     target = module_at(view, line, char)
-    if target is None:
+    directive = toolchain_directive_at(view, line) if target is None else None
+    if target is None and directive is None:
         return None
     st = ls.state_for(path)
     if st is None:
@@ -785,9 +786,13 @@ async def hover(ls: GoztLanguageServer, params: types.HoverParams) -> types.Hove
     rules_run = st.rules_run
     config = ls.config_for(st.unit)
     loop = asyncio.get_running_loop()
-    text = await loop.run_in_executor(
-        ls.aux_pool, _provenance_markdown, req, ls.environ, config, target, findings, rules_run
-    )
+    if directive is not None:
+        text = await loop.run_in_executor(ls.aux_pool, _toolchain_markdown, req, ls.environ, config, directive, findings)
+    else:
+        assert target is not None
+        text = await loop.run_in_executor(
+            ls.aux_pool, _provenance_markdown, req, ls.environ, config, target, findings, rules_run
+        )
     text_line = view.lines[line]
     start = len(text_line) - len(text_line.lstrip())
     codec = ls.workspace.position_codec
@@ -800,6 +805,24 @@ async def hover(ls: GoztLanguageServer, params: types.HoverParams) -> types.Hove
             end=types.Position(line=line, character=_units(codec, view.lines, line, len(text_line.rstrip()))),
         ),
     )
+
+
+def toolchain_directive_at(view: DocView, line: int) -> tuple[str, str] | None:
+    """(verb, argument) of a go.mod/go.work ``go`` or ``toolchain`` line."""
+    if view.kind == "gosum":
+        return None
+    for d in view.directives:
+        if d.line == line + 1 and d.verb in ("go", "toolchain") and len(d.args) == 1:
+            return d.verb, d.args[0]
+    return None
+
+
+def _toolchain_markdown(req: Request, environ: dict[str, str], config: Any, directive: tuple[str, str], findings: list[Finding]) -> str:
+    from gozt_lint import toolchain_provenance
+    from gozt_lint.context import Context, Options
+
+    ctx = Context(cwd=Path(req.cwd), options=Options(paths=req.paths, online=req.online, go=req.go), config=config, environ=environ)
+    return toolchain_provenance.markdown(ctx, directive[0], directive[1], findings)
 
 
 def _provenance_markdown(

@@ -318,6 +318,34 @@ async def test_hover_shows_provenance(gomodule: lsp_fixtures.GoModule, client_na
         assert h is None
 
 
+@pytest.mark.parametrize("client_name", CLIENTS[:1])
+async def test_hover_on_go_and_toolchain_lines(gomodule: lsp_fixtures.GoModule, client_name: str) -> None:
+    text = gomodule.gomod.read_text().replace("go 1.21\n", "go 1.21\n\ntoolchain go1.99.0\n", 1)
+    gomodule.gomod.write_text(text)
+    async with session(gomodule, client_name) as client:
+        uri = open_doc(client, gomodule.gomod)
+
+        async def hover(needle: str) -> str:
+            h = await client.text_document_hover_async(
+                types.HoverParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri),
+                    position=types.Position(line=lsp_fixtures.line_of(gomodule.gomod, needle), character=1),
+                )
+            )
+            assert h is not None
+            return h.contents.value  # type: ignore[union-attr]
+
+        go_line = await hover("go 1.21")
+        assert "**`go 1.21`**" in go_line and "`go1.21.0` or later" in go_line and "satisfies the line" in go_line
+        assert f"(`{gotool.go_version()}`)" in go_line and f"`{gotool.goroot()}`" in go_line
+        assert "release go1.21.0" not in go_line  # satisfied: no switch, nothing to look up
+        # No release manifest offline in this hermetic world: said, with the way out.
+        assert f"`golang.org/toolchain@v0.0.1-{gotool.go_version()}." in go_line and "--online" in go_line
+        tc_line = await hover("toolchain go1.99.0")
+        assert "`go1.99.0` or later (the toolchain line)" in tc_line and "older than the line asks" in tc_line
+        assert "release go1.99.0" in tc_line and "golang.org/toolchain@v0.0.1-go1.99.0." in tc_line
+
+
 # -- code actions and commands --------------------------------------------------------------------
 
 

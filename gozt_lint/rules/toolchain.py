@@ -189,11 +189,14 @@ def _manifest(ctx: Context) -> tuple[str, int]:
     return toolchain.goroot_manifest(tc.goroot or "")
 
 
-@rule("gobin-unverified", Severity.INFO, "an installed Go binary (GOBIN, GOPATH/bin) whose module sum is missing or does not match")
+@rule("gobin-unverified", Severity.INFO, "an installed Go binary (GOBIN, GOPATH/bin) whose module sum is missing or does not match go.sum or the checksum database")
 def gobin_unverified(ctx: Context) -> Iterator[Finding]:
     from gozt_lint import toolchain
 
+    from gozt_lint import binsums
+
     recorded = _recorded_sums(ctx)
+    sums = binsums.verdicts(ctx)
     for b in toolchain.installed_binaries(ctx):
         if b.error or b.info is None:
             yield finding(f"{b.path}: cannot read its Go build information: {b.error}", file=b.path)
@@ -218,6 +221,10 @@ def gobin_unverified(ctx: Context) -> Iterator[Finding]:
         if info.vcs_modified:
             rev = info.setting("vcs.revision") or "?"
             reasons.append(f"built from a modified working tree (vcs.modified=true at {rev[:12]})")
+        # The checksum database's word on the same sums (gozt_lint.binsums): a sum it
+        # did not record is a build from content nobody else was served.
+        against_db = sums[b.path].mismatches if b.path in sums else []
+        reasons += against_db
         if not reasons:
             continue
         who = f"{main.path} {main.version}".strip() if main.path else (info.path or "?")
@@ -229,6 +236,7 @@ def gobin_unverified(ctx: Context) -> Iterator[Finding]:
             go_version=info.go_version,
             vcs_modified=info.vcs_modified,
             reasons=reasons,
+            **({"escalate": "error"} if against_db else {}),
         )
 
 
@@ -543,3 +551,26 @@ def _xmod_use(ctx: Context, unit: object, mf: object, targets: set[str]) -> tupl
             f"module cache ({', '.join(sorted(got.unknown)[:3])}); run `go mod download` and check again"
         )
     return None
+# -- the Go release itself: GOROOT against golang.org/toolchain in the checksum database ------------
+# (gozt_lint.goroot compares, gozt_lint.release authenticates; these rules only pick.)
+
+
+@rule("goroot-tampered", Severity.ERROR, "a GOROOT file, go.env setting or go executable differs from the Go release the checksum database recorded, or is missing")
+def goroot_tampered(ctx: Context) -> Iterator[Finding]:
+    from gozt_lint import goroot
+
+    yield from goroot.report(ctx).of(goroot.TAMPERED)
+
+
+@rule("goroot-unexpected-file", Severity.WARNING, "GOROOT holds a program, executable or source file that its Go release does not have")
+def goroot_unexpected_file(ctx: Context) -> Iterator[Finding]:
+    from gozt_lint import goroot
+
+    yield from goroot.report(ctx).of(goroot.UNEXPECTED)
+
+
+@rule("goroot-unverified", Severity.INFO, "GOROOT or a go binary on PATH could not be verified against its Go release (no authenticated release manifest offline)")
+def goroot_unverified(ctx: Context) -> Iterator[Finding]:
+    from gozt_lint import goroot
+
+    yield from goroot.report(ctx).of(goroot.UNVERIFIED)
