@@ -213,7 +213,15 @@ def test_dir_irregular_entries_are_reported_never_followed(tmp_path: Path) -> No
     res = dirhash.hash_dir(d, "example.com/m@v1.0.0")
     assert res.h1 == clean.h1  # irregular entries are not part of the hash
     kinds = sorted(p.message for p in res.problems)
-    assert kinds == ["hard link (2 links)", "named pipe (FIFO)", "symbolic link", "symbolic link"]
+    assert kinds == [
+        "hard link (2 links)",
+        "named pipe (FIFO)",
+        f"symbolic link to {str(d / 'a.go')!r}",
+        f"symbolic link to {str(d / 'loop')!r}",
+    ]
+    links = {p.name: p.target for p in res.problems if p.target is not None}
+    assert links == {"link.go": str(d / "a.go"), "loop": str(d / "loop")}
+    assert {p.kind for p in res.problems} == {"hardlink", "irregular"}
 
 
 def test_dir_unreadable_subdir(tmp_path: Path) -> None:
