@@ -322,20 +322,20 @@ def _check_ziphash(file: str) -> dict[str, Any]:
     file is not exactly the 47 bytes the go command writes (None when it is)."""
     data, err = _read_small(file, 4096)
     if data is None:
-        return {"value": None, "error": err, "size": None}
+        return {"value": None, "error": err}
     if len(data) == 47 and is_h1(data.decode("ascii", "replace")):
-        return {"value": data.decode("ascii"), "error": None, "size": 47}
+        return {"value": data.decode("ascii"), "error": None}
     trimmed = data.strip().decode("ascii", "replace")
     if is_h1(trimmed):
         why = f"{len(data)} bytes: the h1: hash with whitespace around it"
-        return {"value": trimmed, "error": why, "size": len(data)}
+        return {"value": trimmed, "error": why}
     if not data:
         why = "empty"
     elif trimmed.startswith("h1:") and len(trimmed) < 47:
         why = f"truncated: {len(data)} bytes ({_excerpt(data)})"
     else:
         why = f"not an h1: hash ({len(data)} bytes: {_excerpt(data)})"
-    return {"value": None, "error": why, "size": len(data)}
+    return {"value": None, "error": why}
 
 
 def _excerpt(data: bytes, n: int = 24) -> str:
@@ -350,6 +350,10 @@ FUTURE_SLACK = 24 * 3600
 # time; some tools: author time, which is never later). The .info Time, the
 # commit time as the proxy reports it, is therefore never much earlier.
 PSEUDO_SLACK = 24 * 3600
+
+# Go's zero time.Time, which the go command writes when a proxy's .info has no
+# Time: "unknown", not a claim.
+_GO_ZERO_TIME = -62135596800.0
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))"
@@ -396,7 +400,7 @@ def _check_info(data: bytes, path: str, version: str, now: float | None = None) 
     pv = module.pseudo_version_parts(version)
     if t is not None and secs is None:
         out.append(f"Time {t!r} is not an RFC 3339 time")
-    elif secs is not None:
+    elif secs is not None and secs != _GO_ZERO_TIME:
         now = time.time() if now is None else now
         if secs > now + FUTURE_SLACK:
             out.append(f"Time {t} is in the future (this machine's clock says {_show_time(now)})")
