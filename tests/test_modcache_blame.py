@@ -58,6 +58,14 @@ class World:
     def environ(self) -> dict[str, str]:
         return sumdbtool.go_env_for(self.env, self.server, self.root / "proxy", GOPROXY="off", GOFLAGS="")
 
+    def go_mod_verify(self) -> str:
+        """"detects" or "misses": does `go mod verify` name example.com/m? (The
+        column of docs/modcache.md's table.)"""
+        env = {**self.environ(), "GOFLAGS": "-mod=mod"}
+        p = gotool.GoEnvDirs(self.root, env).go("mod", "verify", cwd=self.app, check=False, timeout=60)
+        out = p.stdout + p.stderr
+        return "detects" if f"{M} " in out or f"{M}@" in out else "misses"
+
     def lint(self, online: bool = False) -> dict[str, list[Finding]]:
         ctx = Context(cwd=self.app, environ=self.environ(), options=Options(select=["modcache"], memo=False, jobs=1, online=online))
         res = engine.run(ctx)
@@ -120,6 +128,7 @@ def _rewrite_zip(w: World) -> str:
 
 def test_clean_world_has_no_finding(world: World) -> None:
     assert world.lint() == {}
+    assert world.go_mod_verify() == "misses"
 
 
 @pytest.mark.parametrize("gomod", [False, True], ids=["zip-line", "gomod-line"])
@@ -131,6 +140,7 @@ def test_a_wrong_gosum_line_is_blamed_on_go_sum(world: World, gomod: bool) -> No
     assert f.file == str(world.gosum) and f.data["verdict"] == "go.sum"
     assert "this go.sum line is wrong: sumdb.test (record #" in f.message and f"records {good} like the cache" in f.message
     assert "fix" not in f.data, "a genuine cache entry is never offered for quarantine"
+    assert world.go_mod_verify() == ("detects" if gomod else "misses")
 
 
 def test_a_tampered_mod_is_blamed_on_the_cache(world: World) -> None:
@@ -142,6 +152,7 @@ def test_a_tampered_mod_is_blamed_on_the_cache(world: World) -> None:
     assert f.file == str(world.dl("mod"))
     assert "the cache is wrong" in f.message and f"go.sum ({world.gosum}:" in f.message and "sumdb.test (record #" in f.message
     assert f.data["fix"] == {"kind": "quarantine", "module": M, "version": V}
+    assert world.go_mod_verify() == "detects"
 
 
 def test_a_consistently_rewritten_zip_is_blamed_on_the_cache(world: World) -> None:
@@ -151,6 +162,7 @@ def test_a_consistently_rewritten_zip_is_blamed_on_the_cache(world: World) -> No
     (f,) = found["modcache-zip-tampered"]
     assert f.file == str(world.dl("ziphash")) and f"the cached .ziphash records {h1}" in f.message
     assert f.data["fix"]["kind"] == "quarantine"
+    assert world.go_mod_verify() == "detects"  # (the extracted dir no longer matches)
 
 
 def test_both_sides_wrong(world: World) -> None:
@@ -160,6 +172,7 @@ def test_both_sides_wrong(world: World) -> None:
     assert set(found) == {"gosum-cache-mismatch", "modcache-zip-tampered", "modcache-dir-tampered"}, found
     (g,) = found["gosum-cache-mismatch"]
     assert g.data["verdict"] == "both" and "both are wrong" in g.message and "fix" not in g.data
+    assert world.go_mod_verify() == "detects"
 
 
 def test_unusable_ziphash_the_zip_is_cited(world: World) -> None:
