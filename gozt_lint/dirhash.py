@@ -129,16 +129,27 @@ class TreeHash:
 
     @classmethod
     def from_json(cls, d: dict[str, object]) -> TreeHash:
-        probs = d.get("problems") or []
+        def text(key: str) -> str | None:
+            v = d.get(key)
+            return v if isinstance(v, str) else None
+
+        def count(key: str) -> int:
+            v = d.get(key)
+            return v if isinstance(v, int) else 0
+
+        def items(key: str) -> list[object]:
+            v = d.get(key)
+            return v if isinstance(v, list) else []
+
         return cls(
-            h1=d.get("h1") if isinstance(d.get("h1"), str) else None,  # type: ignore[arg-type]
-            error=d.get("error") if isinstance(d.get("error"), str) else None,  # type: ignore[arg-type]
-            problems=[q for q in (Problem.from_json(p) for p in probs) if q is not None],  # type: ignore[union-attr]
-            files=int(d.get("files") or 0),  # type: ignore[arg-type]
-            bytes=int(d.get("bytes") or 0),  # type: ignore[arg-type]
-            dir_entries=int(d.get("dir_entries") or 0),  # type: ignore[arg-type]
-            h1_files=d.get("h1_files") if isinstance(d.get("h1_files"), str) else None,  # type: ignore[arg-type]
-            layout=[str(x) for x in d.get("layout") or []],  # type: ignore[union-attr]
+            h1=text("h1"),
+            error=text("error"),
+            problems=[q for q in (Problem.from_json(p) for p in items("problems")) if q is not None],
+            files=count("files"),
+            bytes=count("bytes"),
+            dir_entries=count("dir_entries"),
+            h1_files=text("h1_files"),
+            layout=[str(x) for x in items("layout")],
         )
 
 
@@ -700,8 +711,8 @@ def hash_zip(
     res = TreeHash()
     try:
         fd = os.open(zpath, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError as e:
-        res.error = f"cannot open: {e.strerror or e}"
+    except OSError as oerr:
+        res.error = f"cannot open: {oerr.strerror or oerr}"
         return res
     try:
         st = os.fstat(fd)
@@ -714,11 +725,11 @@ def hash_zip(
             return res
         try:
             zd = read_central_directory(fd, size)
-        except ZipFormatError as e:
-            res.error = str(e)
+        except ZipFormatError as err:
+            res.error = str(err)
             return res
-        except OSError as e:
-            res.error = f"cannot read: {e.strerror or e}"
+        except OSError as err:
+            res.error = f"cannot read: {err.strerror or err}"
             return res
         entries = zd.entries
         if module is not None:
