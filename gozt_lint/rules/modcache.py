@@ -119,9 +119,12 @@ def _disputes(ctx: Context) -> list[Dispute]:
         if not h:
             continue
         compared += len(lines)
-        bad = [(f, ln) for f, ln in lines if ln.hash != h]
+        # go.sum agreeing with the zip while the .ziphash does not is the cache at
+        # odds with itself: modcache-zip-tampered says which of the two is wrong.
+        own = {h} if gomod else {h, (rep.results.get(e.key, {}).get("zip") or {}).get("h1")}
+        bad = [(f, ln) for f, ln in lines if ln.hash not in own]
         if bad:
-            out.append(Dispute(e, gomod, h, file, how, bad, [(f, ln) for f, ln in lines if ln.hash == h]))
+            out.append(Dispute(e, gomod, h, file, how, bad, [(f, ln) for f, ln in lines if ln.hash in own]))
     ctx.verified("gosum_lines_against_cache", compared)
     if out:
         from gozt_lint.sumdb.check import verified_record
@@ -131,6 +134,20 @@ def _disputes(ctx: Context) -> list[Dispute]:
             if lk is not None:
                 d.recorded = lk.hashes(d.gomod)
     return out
+
+
+def _dispute(ctx: Context, e: modcache.Entry, gomod: bool) -> Dispute | None:
+    return next((d for d in ctx.once(_disputes) if d.entry is e and d.gomod == gomod), None)
+
+
+def _gosum_hashes(ctx: Context, e: modcache.Entry) -> tuple[set[str], str]:
+    """go.sum's zip hashes for an entry, and where they are."""
+    where: list[tuple[str, SumLine]] = []
+    for unit in [*ctx.modules, *ctx.workspaces]:
+        sf = ctx.sumfile(unit)
+        if sf is not None:
+            where += [(sf.path, ln) for ln in sf.lines if (ln.path, ln.version, ln.gomod, ln.algorithm) == (e.path, e.version, False, "h1")]
+    return {ln.hash for _, ln in where}, _where(where)
 
 
 def _where(lines: list[tuple[str, SumLine]]) -> str:
@@ -184,12 +201,28 @@ def zip_tampered(ctx: Context) -> Iterator[Finding]:
                 file=e.files.get("zip"), module=e.path, version=e.version, fix=_fix(e),
             )
         elif zh.get("value") and z.get("h1") != zh["value"]:
-            # (the value the go command reads, whitespace trimmed as it trims it)
-            yield finding(
-                f"{e.path}@{e.version}: zip has been modified: it hashes to {z['h1']}, .ziphash says {zh['value']}",
-                file=e.files.get("zip"), module=e.path, version=e.version, fix=_fix(e),
-                actual=z["h1"], expected=zh["value"],
-            )
+            # (zh["value"]: what the go command reads, whitespace trimmed as it trims it.)
+            # The cache at odds with itself: go.sum says which of the two changed.
+            mv = f"{e.path}@{e.version}"
+            sums, where = _gosum_hashes(ctx, e)
+            kw: dict[str, Any] = {"module": e.path, "version": e.version, "fix": _fix(e), "actual": z["h1"], "expected": zh["value"]}
+            if z["h1"] in sums:
+                yield finding(
+                    f"{mv}: .ziphash has been modified: it records {zh['value']}, but the zip hashes to {z['h1']}, "
+                    f"as go.sum ({where}) records",
+                    file=e.files.get("ziphash"), **kw,
+                )
+            elif zh["value"] in sums:
+                yield finding(
+                    f"{mv}: zip has been modified: it hashes to {z['h1']}, .ziphash and go.sum ({where}) record {zh['value']}",
+                    file=e.files.get("zip"), **kw,
+                )
+            else:
+                yield finding(
+                    f"{mv}: zip has been modified, or its .ziphash: the zip hashes to {z['h1']}, .ziphash says {zh['value']}"
+                    + (f", go.sum ({where}) records neither" if sums else ""),
+                    file=e.files.get("zip"), **kw,
+                )
     yield from _cache_side(ctx, gomod=False)
 
 
@@ -294,13 +327,21 @@ def dir_tampered(ctx: Context) -> Iterator[Finding]:
         # extracted tree can (known, benign). Compare with the zip's files only.
         if z.get("h1") == ref and z.get("dir_entries") and z.get("h1_files"):
             expected = z["h1_files"]
-        if d.get("h1") != expected:
-            n = sum(1 for p in _irregular(r) if p.kind == "irregular")
-            extra = f" ({n} link{'s' if n != 1 else ''} or special file{'s' if n != 1 else ''} in it not hashed: see modcache-unexpected-file)" if n else ""
-            yield finding(
-                f"{mv}: dir has been modified: its regular files hash to {d.get('h1')}, {source} says {ref}{extra}",
-                file=e.extracted, actual=d.get("h1"), expected=expected, **kw,
-            )
+        if d.get("h1") == expected:
+            continue
+        if z.get("h1") and z["h1"] != ref and d.get("h1") in (z["h1"], z.get("h1_files")):
+            continue  # the tree is the zip's: the zip and its .ziphash disagree (modcache-zip-tampered)
+        disp = _dispute(ctx, e, gomod=False)
+        if disp is not None and disp.cache_wrong and d.get("h1") in (disp.recorded or []):
+            continue  # the tree is what the database records: the cache's zip is the wrong part
+        n = sum(1 for p in _irregular(r) if p.kind == "irregular")
+        extra = f" ({n} link{'s' if n != 1 else ''} or special file{'s' if n != 1 else ''} in it not hashed: see modcache-unexpected-file)" if n else ""
+        if disp is not None and any(ln.hash == d.get("h1") for _f, ln in disp.lines):
+            extra += f"; go.sum records {d.get('h1')}, like the directory (see gosum-cache-mismatch)"
+        yield finding(
+            f"{mv}: dir has been modified: its regular files hash to {d.get('h1')}, {source} says {ref}{extra}",
+            file=e.extracted, actual=d.get("h1"), expected=expected, **kw,
+        )
 
 
 @rule("modcache-mod-tampered", Severity.ERROR, "a cached .mod file is unreadable, or go.sum and the checksum database prove it wrong")
