@@ -28,14 +28,16 @@ HERE = Path(__file__).resolve().parent
 P = "example.com/m@v1.0.0/"
 
 
-def hostile_zip(n: int, name_len: int) -> bytes:
-    """n empty stored entries; the end record declares a directory of 0 bytes."""
+def hostile_zip(n: int, name_len: int, comment: int = 0) -> bytes:
+    """n empty stored entries, each with a comment of ``comment`` bytes; the end
+    record declares a directory of 0 bytes."""
     local, central = bytearray(), bytearray()
+    note = b"c" * comment
     for i in range(n):
         name = (P + f"{i:0{name_len}d}").encode()
         off = len(local)
         local += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, off) + name
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, comment, 0, 0, 0, off) + name + note
     cnt = n & 0xFFFF
     return bytes(local + central + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, cnt, cnt, 0, len(local), 0))
 
@@ -81,13 +83,14 @@ def main() -> int:
     print("| zip | file MB | directory MB | read s | peak MB (tracemalloc) | entries |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as tmp:
-        for n, name_len in ((16_000, 20), (64_000, 20), (64_000, 200), (250_000, 20)):
-            data = hostile_zip(n, name_len)
+        for n, name_len, comment in ((16_000, 20, 0), (64_000, 20, 0), (64_000, 200, 0), (250_000, 20, 0), (2_000, 20, 65_000)):
+            data = hostile_zip(n, name_len, comment)
             f = Path(tmp) / f"z{n}-{name_len}.zip"
             f.write_bytes(data)
             local = struct.unpack_from("<I", data, len(data) - 22 + 16)[0]
             wall, peak, got = measure(dh, f)
-            print(f"| {n:,} entries, names {len(P) + name_len} B | {len(data) / 1e6:.1f} | {(len(data) - 22 - local) / 1e6:.1f} "
+            what = f"{n:,} entries, names {len(P) + name_len} B" + (f", comments {comment:,} B" if comment else "")
+            print(f"| {what} | {len(data) / 1e6:.1f} | {(len(data) - 22 - local) / 1e6:.1f} "
                   f"| {wall:.2f} | {peak:.1f} | {got:,} |", flush=True)
     return 0
 
