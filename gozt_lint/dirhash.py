@@ -785,17 +785,35 @@ def _layout(fd: int, zd: ZipDirectory, local: dict[int, tuple[bytes, int]]) -> l
         return [f"cannot read the archive's layout: {e.strerror or e}"]
 
 
-def zip_h1_without(zpath: str | os.PathLike[str], names: Iterable[bytes]) -> tuple[str | None, set[bytes]]:
-    """The h1 of a zip's files (directory entries left out) without ``names``
-    (full entry names), and which of ``names`` are files in it: what the rest of
-    an extracted tree must hash to when those names are not regular files there."""
+def zip_h1_without(zpath: str | os.PathLike[str], names: Iterable[bytes]) -> tuple[str | None, dict[bytes, str]]:
+    """The h1 of a zip's files (directory entries left out) without ``names`` (full
+    entry names) and everything below them, and what the zip has at each of those
+    names ("file" or "directory"; absent: nothing): what the rest of an extracted
+    tree must hash to when those names are not regular files or directories there."""
     digests: dict[bytes, str] = {}
     res = hash_zip(zpath, digests_out=digests)
     if res.h1 is None:
-        return None, set()
+        return None, {}
     drop = set(names)
-    present = {n for n in drop if n in digests and not n.endswith(b"/")}
-    items = [(n, d) for n, d in digests.items() if not n.endswith(b"/") and n not in drop]
+    present: dict[bytes, str] = {}
+    items = []
+    for n, d in digests.items():
+        if n.endswith(b"/"):
+            continue
+        if n in drop:
+            present[n] = "file"
+            continue
+        parent = n
+        under = None
+        while b"/" in parent:
+            parent = parent.rsplit(b"/", 1)[0]
+            if parent in drop:
+                under = parent
+                break
+        if under is not None:
+            present.setdefault(under, "directory")
+            continue
+        items.append((n, d))
     try:
         return hash1_from_digests(items), present
     except ValueError:

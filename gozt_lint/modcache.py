@@ -519,7 +519,7 @@ def verify_entry(spec: dict[str, Any], memo: Memo | None) -> dict[str, Any]:
             pre = f"{path}@{version}/"
             names = {(pre + n).encode("utf-8", "surrogateescape"): n for n in irregular}
             rest, present = dirhash.zip_h1_without(files["zip"], names)
-            out["dir_irregular"] = {"zip_h1_rest": rest, "in_module": sorted(names[n] for n in present)}
+            out["dir_irregular"] = {"zip_h1_rest": rest, "in_module": {names[n]: what for n, what in sorted(present.items())}}
     return out
 
 

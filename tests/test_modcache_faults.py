@@ -308,6 +308,16 @@ def f_symlink_to_other_content(c: Case) -> None:
         (c.ext() / "m.go").symlink_to(other)
 
 
+def f_dir_replaced_by_symlink(c: Case) -> None:
+    copy = c.root / "elsewhere" / "sub"
+    shutil.copytree(c.ext() / "sub", copy)
+    with writable(c.ext() / "sub"):
+        (c.ext() / "sub" / "sub.go").unlink()
+    with writable(c.ext()):
+        (c.ext() / "sub").rmdir()
+        (c.ext() / "sub").symlink_to(copy)
+
+
 def f_info_future(c: Case) -> None:
     p = c.dl("info")
     with writable(p):
@@ -407,6 +417,7 @@ FAULTS: list[tuple[Any, ...]] = [
     ("plant-symlink", f_symlink, {"modcache-unexpected-file"}, "detects", "app"),
     ("file-replaced-by-symlink-to-identical-copy", f_symlink_to_identical_copy, {"modcache-dir-tampered"}, "misses", "app"),
     ("file-replaced-by-symlink-to-other-content", f_symlink_to_other_content, {"modcache-dir-tampered"}, "detects", "app"),
+    ("dir-replaced-by-symlink-to-a-copy", f_dir_replaced_by_symlink, {"modcache-dir-tampered"}, "detects", "app"),
     ("plant-fifo", f_fifo, {"modcache-unexpected-file"}, "hangs", "app"),
     ("hard-link", f_hardlink, {"modcache-unexpected-file"}, "misses", "app"),
     ("leave-partial", f_partial, {"modcache-incomplete"}, "misses", "app"),
@@ -445,6 +456,7 @@ MESSAGES: dict[str, list[str]] = {
     "ziphash-trailing-newline": ["48 bytes", "it still reads as h1:"],
     "file-replaced-by-symlink-to-identical-copy": ["m.go is a symbolic link to '{root}/elsewhere/m.go' where the module has a regular file"],
     "file-replaced-by-symlink-to-other-content": ["m.go is a symbolic link to '{root}/elsewhere/m.go' where the module has a regular file"],
+    "dir-replaced-by-symlink-to-a-copy": ["sub is a symbolic link to '{root}/elsewhere/sub' where the module has a directory"],
     "info-time-in-future": ["Time 2999-01-02T03:04:05Z is in the future"],
     "info-time-before-pseudo-version": ["before the commit time the pseudo-version itself records (2024-01-02T03:04:05Z)"],
     "zip-bytes-appended": ["24 bytes appended after the end-of-central-directory record"],
@@ -456,6 +468,7 @@ NOT_IN_MESSAGES: dict[str, list[str]] = {
     # The link is the finding, not a tree hash "as if the file were missing".
     "file-replaced-by-symlink-to-identical-copy": ["dir has been modified"],
     "file-replaced-by-symlink-to-other-content": ["dir has been modified"],
+    "dir-replaced-by-symlink-to-a-copy": ["dir has been modified", "modcache-unexpected-file"],
 }
 
 

@@ -269,10 +269,11 @@ def zip_hidden_data(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _irregular_in_module(rep: modcache.Report, e: modcache.Entry, r: dict[str, Any]) -> set[str] | None:
-    """Names of irregular entries (links, FIFOs...) of the extracted tree that stand
-    where the verified zip has a file, when the rest of the tree matches the zip
-    exactly; None when that is not known (no verified zip, or more has changed)."""
+def _irregular_in_module(rep: modcache.Report, e: modcache.Entry, r: dict[str, Any]) -> dict[str, str] | None:
+    """Irregular entries (links, FIFOs...) of the extracted tree that stand where the
+    verified zip has a file or a directory (name -> "file" or "directory"), when the
+    rest of the tree matches the zip exactly; None when that is not known (no
+    verified zip, or more has changed)."""
     ir = r.get("dir_irregular") or {}
     z = r.get("zip") or {}
     ref, _src = modcache.reference_hash(rep, e)
@@ -280,7 +281,8 @@ def _irregular_in_module(rep: modcache.Report, e: modcache.Entry, r: dict[str, A
         return None
     if (r.get("dir") or {}).get("h1") != ir["zip_h1_rest"]:
         return None
-    return set(ir.get("in_module") or [])
+    got = ir.get("in_module") or {}
+    return dict(got) if isinstance(got, dict) else {}
 
 
 def _irregular(r: dict[str, Any]) -> list[dirhash.Problem]:
@@ -312,8 +314,9 @@ def dir_tampered(ctx: Context) -> Iterator[Finding]:
             for p in _irregular(r):
                 if p.kind == "irregular" and p.name in replaced:
                     what = f"a symbolic link to {p.target!r}" if p.target is not None else f"a {p.message}"
+                    has = "a regular file" if replaced[p.name] == "file" else "a directory"
                     yield finding(
-                        f"{mv}: {p.name} is {what} where the module has a regular file: builds compile whatever it "
+                        f"{mv}: {p.name} is {what} where the module has {has}: builds compile whatever it "
                         "points to, which lives outside the read-only cache and can change at any time",
                         file=os.path.join(e.extracted, p.name), entry=p.name, target=p.target, **kw,
                     )
@@ -530,7 +533,7 @@ def unexpected_file(ctx: Context) -> Iterator[Finding]:
             yield finding(msg, file=e.files.get("zip"), entry=p.name, **kw)
         if len(zprobs) > MAX_PER_ENTRY:
             yield finding(f"{mv}: {len(zprobs) - MAX_PER_ENTRY} more bad zip entries", file=e.files.get("zip"), **kw)
-        replaced = _irregular_in_module(rep, e, r) or set()
+        replaced = _irregular_in_module(rep, e, r) or {}
         dprobs = [p for p in _irregular(r) if not (p.kind == "irregular" and p.name in replaced)]
         for p in dprobs[:MAX_PER_ENTRY]:
             if p.kind == "unreadable":
