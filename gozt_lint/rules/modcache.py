@@ -72,7 +72,6 @@ class Dispute:
     cache_file: str | None
     how: str  # "records" (.ziphash) or "hashes to" (.zip, .mod)
     lines: list[tuple[str, SumLine]]  # (go.sum path, line) that disagree
-    agreeing: list[tuple[str, SumLine]]
     recorded: list[str] | None = None
     source: str = ""  # the record's database and number, or why there is none
 
@@ -124,7 +123,7 @@ def _disputes(ctx: Context) -> list[Dispute]:
         own = {h} if gomod else {h, (rep.results.get(e.key, {}).get("zip") or {}).get("h1")}
         bad = [(f, ln) for f, ln in lines if ln.hash not in own]
         if bad:
-            out.append(Dispute(e, gomod, h, file, how, bad, [(f, ln) for f, ln in lines if ln.hash in own]))
+            out.append(Dispute(e, gomod, h, file, how, bad))
     ctx.verified("gosum_lines_against_cache", compared)
     if out:
         from gozt_lint.sumdb.check import verified_record
@@ -162,9 +161,9 @@ def _cache_side(ctx: Context, gomod: bool) -> Iterator[Finding]:
             continue
         e = d.entry
         right = [(f, ln) for f, ln in d.lines if not d.line_wrong(ln)]
-        vouch = f"go.sum ({_where(right)}) and {d.source}" if right else d.source
+        vouch = f"go.sum ({_where(right)}) and {d.source} record" if right else f"{d.source} records"
         yield finding(
-            f"{e.path}@{e.version}: the {d.what} {d.how} {d.cache_hash}, but {vouch} record "
+            f"{e.path}@{e.version}: the {d.what} {d.how} {d.cache_hash}, but {vouch} "
             f"{', '.join(d.recorded or []) or 'no such hash'}: the cache is wrong",
             file=d.cache_file, module=e.path, version=e.version, fix=_fix(e),
             actual=d.cache_hash, expected=d.recorded, decided_by=d.source,
