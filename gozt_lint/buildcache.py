@@ -317,6 +317,8 @@ def _for_context(ctx: Context) -> Report | None:
     from gozt_lint import memo as memo_mod
 
     root = ctx.env.get("GOCACHE")
+    ctx.verified("buildcache_entries", 0)
+    ctx.verified("buildcache_outputs", 0)
     if not root or root == "off":
         ctx.note("buildcache: GOCACHE is off or unset; build cache checks skipped")
         return None
@@ -330,4 +332,6 @@ def _for_context(ctx: Context) -> Report | None:
         ctx.note(f"buildcache: no build cache at {root}")
     if rep.error:
         ctx.note(f"buildcache: {rep.error}")
+    ctx.verified("buildcache_entries", rep.entries)
+    ctx.verified("buildcache_outputs", rep.outputs)
     return rep

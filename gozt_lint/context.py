@@ -138,6 +138,9 @@ class Context:
         self.repo_root = find_repo_root(self.cwd)
         self.root = self.repo_root or self.cwd
         self.notes: list[str] = []
+        # What the deep checks verified, by kind (see :meth:`verified`); only the
+        # families that ran add keys, so an absent key means "not looked at".
+        self.coverage: dict[str, int] = {}
         self.input_errors: list[InputError] = []
         self._memo: dict[Any, Any] = {}
         self._lock = threading.RLock()
@@ -290,6 +293,13 @@ class Context:
         from gozt_lint import goenv
 
         return self.once(goenv.load_for_context)
+
+    def verified(self, kind: str, n: int) -> None:
+        """Count ``n`` more things of ``kind`` verified (``module_versions``,
+        ``gosum_lines_against_cache``, ...): the run summary says what was checked,
+        so an empty cache never passes for a clean one."""
+        with self._lock:
+            self.coverage[kind] = self.coverage.get(kind, 0) + n
 
     def note(self, message: str) -> None:
         """Say something once per run (a skipped rule family, a fallback taken)."""

@@ -39,8 +39,9 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 MAX_ZIP_FILE = 500 << 20
 MAX_GO_MOD = 16 << 20
 MAX_LICENSE = 16 << 20
-# Our own bound on central-directory entries (memory); no real module comes near.
+# Our own bounds on the central directory (memory); no real module comes near.
 MAX_ZIP_ENTRIES = 1 << 18
+MAX_ZIP_NAME_BYTES = 64 << 20
 CHUNK = 1 << 20
 
 _EOCD_SIG = b"PK\x05\x06"
@@ -78,9 +79,22 @@ class Problem:
 
     name: str  # entry name or path relative to the tree, for display
     message: str
+    # "invalid": the go command refuses it (a zip entry it never extracts, an
+    # irregular file in a tree); "omitted": a zip entry the go command accepts
+    # but its zip creation never writes; "hardlink", "unreadable" for trees.
+    kind: str = "invalid"
+    target: str | None = None  # a symbolic link's target, as stored
 
-    def to_json(self) -> list[str]:
-        return [self.name, self.message]
+    def to_json(self) -> list[str | None]:
+        return [self.name, self.message, self.kind, self.target]
+
+    @classmethod
+    def from_json(cls, p: object) -> Problem | None:
+        if not isinstance(p, list) or not 2 <= len(p) <= 4:
+            return None
+        kind = str(p[2]) if len(p) > 2 and p[2] else "invalid"
+        target = str(p[3]) if len(p) > 3 and p[3] is not None else None
+        return cls(str(p[0]), str(p[1]), kind, target)
 
 
 @dataclass
@@ -98,6 +112,8 @@ class TreeHash:
     # HashDir of a faithful extraction gives).
     dir_entries: int = 0
     h1_files: str | None = None
+    # hash_zip only: bytes of the archive no hash covers (see layout_problems).
+    layout: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -108,19 +124,32 @@ class TreeHash:
             "bytes": self.bytes,
             "dir_entries": self.dir_entries,
             "h1_files": self.h1_files,
+            "layout": list(self.layout),
         }
 
     @classmethod
     def from_json(cls, d: dict[str, object]) -> TreeHash:
-        probs = d.get("problems") or []
+        def text(key: str) -> str | None:
+            v = d.get(key)
+            return v if isinstance(v, str) else None
+
+        def count(key: str) -> int:
+            v = d.get(key)
+            return v if isinstance(v, int) else 0
+
+        def items(key: str) -> list[object]:
+            v = d.get(key)
+            return v if isinstance(v, list) else []
+
         return cls(
-            h1=d.get("h1") if isinstance(d.get("h1"), str) else None,  # type: ignore[arg-type]
-            error=d.get("error") if isinstance(d.get("error"), str) else None,  # type: ignore[arg-type]
-            problems=[Problem(str(p[0]), str(p[1])) for p in probs if isinstance(p, list) and len(p) == 2],  # type: ignore[union-attr]
-            files=int(d.get("files") or 0),  # type: ignore[arg-type]
-            bytes=int(d.get("bytes") or 0),  # type: ignore[arg-type]
-            dir_entries=int(d.get("dir_entries") or 0),  # type: ignore[arg-type]
-            h1_files=d.get("h1_files") if isinstance(d.get("h1_files"), str) else None,  # type: ignore[arg-type]
+            h1=text("h1"),
+            error=text("error"),
+            problems=[q for q in (Problem.from_json(p) for p in items("problems")) if q is not None],
+            files=count("files"),
+            bytes=count("bytes"),
+            dir_entries=count("dir_entries"),
+            h1_files=text("h1_files"),
+            layout=[str(x) for x in items("layout")],
         )
 
 
@@ -141,10 +170,33 @@ class ZipEntry:
     usize: int
     offset: int  # of the local file header
     external: int
+    creator: int = 0  # "version made by": the high byte is the host system (3: Unix)
+    comment: int = 0  # length of the entry's comment
 
     @property
     def is_dir(self) -> bool:
         return self.name.endswith(b"/")
+
+    @property
+    def unix_type(self) -> int:
+        """The file type bits of a Unix mode in the external attributes (0 if none)."""
+        return (self.external >> 16) & 0o170000 if self.creator >> 8 == 3 else 0
+
+
+@dataclass
+class ZipDirectory:
+    """The central directory and where each part of the archive lies."""
+
+    entries: list[ZipEntry]
+    size: int  # of the file
+    eocd_off: int  # offset of the end-of-central-directory record
+    comment: int  # length of the zip comment
+    base: int  # bytes before the archive (archive/zip's baseOffset)
+    cd_start: int  # absolute offset of the central directory
+    cd_end: int  # just past its last header
+    cd_declared: int  # the size the end record declares
+    z64_end: int | None = None  # offset of the zip64 end record, when there is one
+    z64_len: int = 0
 
 
 def _pread(fd: int, n: int, off: int) -> bytes:
@@ -176,8 +228,39 @@ def _find_eocd(block: bytes) -> int:
     return -1
 
 
-def read_zip_directory(fd: int, size: int) -> list[ZipEntry]:
-    """The central directory, read exactly as archive/zip's Reader.init reads it."""
+class _Reader:
+    """Forward reads of a file region through one bounded buffer: the central
+    directory is parsed in place however large it is, in linear time."""
+
+    def __init__(self, fd: int, start: int, end: int) -> None:
+        self.fd, self.end = fd, end
+        self.buf = bytearray()
+        self.off = start  # file offset of buf[0]
+        self.cur = 0  # parse position in buf
+
+    def ensure(self, n: int) -> bool:
+        """At least n bytes from the parse position are buffered (False at the end)."""
+        if len(self.buf) - self.cur >= n:
+            return True
+        if self.cur:
+            del self.buf[: self.cur]
+            self.off += self.cur
+            self.cur = 0
+        want = max(n - len(self.buf), CHUNK)
+        at = self.off + len(self.buf)
+        want = min(want, self.end - at)
+        if want > 0:
+            self.buf += _pread(self.fd, want, at)
+        return len(self.buf) - self.cur >= n
+
+    @property
+    def pos(self) -> int:
+        return self.off + self.cur
+
+
+def read_central_directory(fd: int, size: int) -> ZipDirectory:
+    """The central directory, read exactly as archive/zip's Reader.init reads it,
+    with our bounds on entries and name bytes (memory)."""
     block = b""
     eocd_off = -1
     for i, blen in enumerate((1024, 65 * 1024)):
@@ -195,6 +278,9 @@ def read_zip_directory(fd: int, size: int) -> list[ZipEntry]:
     _sig, _disk, _dirdisk, _this, records, dsize, doff, clen = struct.unpack_from("<IHHHHIIH", block, 0)
     if clen > len(block) - 22:
         raise ZipFormatError("zip: invalid comment length")
+    end_off = eocd_off
+    z64_end: int | None = None
+    z64_len = 0
     if records == 0xFFFF or dsize == 0xFFFFFFFF or doff == 0xFFFFFFFF:
         loc = eocd_off - 20
         if loc >= 0:
@@ -206,10 +292,11 @@ def read_zip_directory(fd: int, size: int) -> list[ZipEntry]:
                     if len(e) < 56 or struct.unpack_from("<I", e, 0)[0] != _Z64_END_SIG:
                         raise ZipFormatError("zip: not a valid zip file (zip64 end record)")
                     records, dsize, doff = struct.unpack_from("<QQQ", e, 32)
-                    eocd_off = z64off
+                    end_off = z64_end = z64off
+                    z64_len = 12 + struct.unpack_from("<Q", e, 4)[0]
     if dsize > (1 << 63) - 1 or doff > (1 << 63) - 1:
         raise ZipFormatError("zip: not a valid zip file")
-    base = eocd_off - dsize - doff
+    base = end_off - dsize - doff
     if not (0 <= base + doff < size):
         raise ZipFormatError("zip: not a valid zip file (central directory outside the file)")
     if base > 0:
@@ -218,35 +305,25 @@ def read_zip_directory(fd: int, size: int) -> list[ZipEntry]:
             base = 0
     if dsize > MAX_ZIP_FILE:
         raise ZipFormatError(f"central directory too large ({dsize} bytes)")
-    # Read the directory in one piece (bounded above) and parse it in place.
     start = base + doff
-    data = _pread(fd, min(dsize + 46, size - start), start) if dsize else _pread(fd, min(1 << 16, size - start), start)
+    # Go keeps reading headers past the declared size while they parse; so do we,
+    # through a bounded window.
+    rd = _Reader(fd, start, size)
     entries: list[ZipEntry] = []
-    pos = 0
-    while True:
-        if pos + 46 > len(data):
-            # Go keeps reading past the declared size while headers parse.
-            more = _pread(fd, 1 << 16, start + len(data))
-            if not more:
-                break
-            data += more
-            if pos + 46 > len(data):
-                break
-        (sig, _cv, _rv, flags, method, _mt, _md, crc, csz, usz, nlen, xlen, clen2, _dn, _ia, ext, off) = struct.unpack_from(
-            "<IHHHHHHIIIHHHHHII", data, pos
+    name_bytes = 0
+    while rd.ensure(46):
+        buf, pos = rd.buf, rd.cur
+        (sig, cv, _rv, flags, method, _mt, _md, crc, csz, usz, nlen, xlen, clen2, _dn, _ia, ext, off) = struct.unpack_from(
+            "<IHHHHHHIIIHHHHHII", buf, pos
         )
         if sig != _CDH_SIG:
             break
-        end = pos + 46 + nlen + xlen + clen2
-        while end > len(data):
-            more = _pread(fd, end - len(data), start + len(data))
-            if not more:
-                break
-            data += more
-        if end > len(data):
+        hlen = 46 + nlen + xlen + clen2
+        if not rd.ensure(hlen):
             break
-        name = data[pos + 46 : pos + 46 + nlen]
-        extra = data[pos + 46 + nlen : pos + 46 + nlen + xlen]
+        buf, pos = rd.buf, rd.cur
+        name = bytes(buf[pos + 46 : pos + 46 + nlen])
+        extra = bytes(buf[pos + 46 + nlen : pos + 46 + nlen + xlen])
         csize, usize, offset = csz, usz, off
         x = 0
         while x + 4 <= len(extra):
@@ -272,15 +349,112 @@ def read_zip_directory(fd: int, size: int) -> list[ZipEntry]:
                     else:
                         offset = v
             x += fsz
-        entries.append(ZipEntry(bytes(name), flags, method, crc, csize, usize, offset + base, ext))
+        entries.append(ZipEntry(name, flags, method, crc, csize, usize, offset + base, ext, cv, clen2))
+        name_bytes += nlen
         if len(entries) > MAX_ZIP_ENTRIES:
             raise ZipFormatError(f"more than {MAX_ZIP_ENTRIES} entries")
-        pos = end
+        if name_bytes > MAX_ZIP_NAME_BYTES:
+            raise ZipFormatError(f"entry names take more than {MAX_ZIP_NAME_BYTES} bytes")
+        rd.cur += hlen
     if (len(entries) & 0xFFFF) != (records & 0xFFFF):
         raise ZipFormatError(
             f"zip: not a valid zip file (central directory lists {records} entries, {len(entries)} readable)"
         )
-    return entries
+    return ZipDirectory(entries, size, eocd_off, clen, base, start, rd.pos, dsize, z64_end, z64_len)
+
+
+def read_zip_directory(fd: int, size: int) -> list[ZipEntry]:
+    """The central directory's entries (see :func:`read_central_directory`)."""
+    return read_central_directory(fd, size).entries
+
+
+# Data-descriptor lengths a writer may leave after an entry's data (with or
+# without the optional signature, 32- or 64-bit sizes).
+_DD_LENGTHS = frozenset((12, 16, 20, 24))
+MAX_LAYOUT_PROBLEMS = 10
+
+
+def layout_problems(fd: int, zd: ZipDirectory, local: dict[int, tuple[bytes, int]]) -> list[str]:
+    """Bytes of the archive that no part of the module hash covers.
+
+    HashZip hashes names and contents, so anything else in the file passes
+    unseen: bytes before the first entry, between entries or after the end
+    record, zip and entry comments, entries that overlap (how non-recursive zip
+    bombs reuse data), and local headers naming a file differently from the
+    central directory (other unzip tools extract by the local name). Go's zip
+    writer, which made every module zip the go command ever wrote, leaves none of
+    these. ``local`` maps an entry's offset to (local name, end of its data) where
+    the hashing pass already read it; the rest are read here (one small read each).
+    """
+    out: list[str] = []
+    more = 0
+
+    def say(msg: str) -> None:
+        nonlocal more
+        if len(out) < MAX_LAYOUT_PROBLEMS:
+            out.append(msg)
+        else:
+            more += 1
+
+    if zd.base > 0:
+        say(f"{zd.base} bytes before the archive (a prefix the zip's offsets skip)")
+    cursor = zd.base
+    slack: frozenset[int] = frozenset((0,))
+    prev: bytes | None = None
+    for e in sorted(zd.entries, key=lambda e: e.offset):
+        gap = e.offset - cursor
+        if gap < 0:
+            say(f"entry {show(e.name)!r} overlaps {show(prev or b'')!r} by {-gap} bytes")
+        elif gap not in slack:
+            where = f"after entry {show(prev)!r}" if prev is not None else "before the first entry"
+            say(f"{gap} bytes that belong to no entry {where}")
+        info = local.get(e.offset)
+        if info is None:
+            info = _local_header(fd, zd.size, e)
+        if info is None:
+            cursor = max(cursor, e.offset + 30)  # bad local header: the hashing pass said so
+            slack = frozenset((0,))
+        else:
+            lname, data_end = info
+            if lname != e.name:
+                say(f"entry {show(e.name)!r} is named {show(lname)!r} in its local header (other unzip tools extract that name)")
+            cursor = max(cursor, data_end)
+            slack = _DD_LENGTHS if e.flags & 0x8 else frozenset((0,))
+        if e.comment:
+            say(f"entry {show(e.name)!r} carries a comment of {e.comment} bytes")
+        prev = e.name
+    gap = zd.cd_start - cursor
+    if gap < 0:
+        say(f"the central directory overlaps entry data by {-gap} bytes")
+    elif gap not in slack:
+        say(f"{gap} bytes that belong to no entry before the central directory")
+    if zd.cd_end - zd.cd_start != zd.cd_declared:
+        say(f"the central directory takes {zd.cd_end - zd.cd_start} bytes, its end record declares {zd.cd_declared}")
+    nxt = zd.z64_end if zd.z64_end is not None else zd.eocd_off
+    if nxt - zd.cd_end > 0:
+        say(f"{nxt - zd.cd_end} bytes between the central directory and its end record")
+    if zd.z64_end is not None and zd.eocd_off - 20 - (zd.z64_end + zd.z64_len) > 0:
+        say(f"{zd.eocd_off - 20 - (zd.z64_end + zd.z64_len)} bytes inside the zip64 end records")
+    if zd.comment:
+        say(f"a zip comment of {zd.comment} bytes")
+    trailing = zd.size - (zd.eocd_off + 22 + zd.comment)
+    if trailing > 0:
+        say(f"{trailing} bytes appended after the end-of-central-directory record")
+    if more:
+        out.append(f"and {more} more such irregularities")
+    return out
+
+
+def _local_header(fd: int, size: int, e: ZipEntry) -> tuple[bytes, int] | None:
+    """(name in the local header, end of the entry's data), or None if unreadable."""
+    if e.offset < 0 or e.offset + 30 > size:
+        return None
+    head = _pread(fd, 30 + len(e.name), e.offset)
+    if len(head) < 30 or struct.unpack_from("<I", head, 0)[0] != _LFH_SIG:
+        return None
+    nlen, xlen = struct.unpack_from("<HH", head, 26)
+    lname = head[30 : 30 + nlen] if nlen <= len(e.name) else _pread(fd, nlen, e.offset + 30)
+    return bytes(lname), e.offset + 30 + nlen + xlen + e.csize
 
 
 class _EntryError(Exception):
@@ -289,8 +463,11 @@ class _EntryError(Exception):
         self.size_lie = size_lie
 
 
-def _hash_entry(fd: int, size: int, e: ZipEntry, on_bytes: Callable[[int], None] | None) -> str:
-    """SHA-256 of one entry's content, read as archive/zip's File.Open would."""
+def _hash_entry(
+    fd: int, size: int, e: ZipEntry, on_bytes: Callable[[int], None] | None, local: dict[int, tuple[bytes, int]] | None = None
+) -> str:
+    """SHA-256 of one entry's content, read as archive/zip's File.Open would.
+    ``local`` collects (local header name, end of data) for the layout check."""
     if e.offset < 0 or e.offset + 30 > size:
         raise _EntryError("local header outside the file")
     # One read for the header and, for small entries, the data too.
@@ -300,6 +477,8 @@ def _hash_entry(fd: int, size: int, e: ZipEntry, on_bytes: Callable[[int], None]
         raise _EntryError("zip: not a valid zip file (bad local header)")
     nlen, xlen = struct.unpack_from("<HH", head, 26)
     data_off = e.offset + 30 + nlen + xlen
+    if local is not None and 30 + nlen <= len(head):
+        local[e.offset] = (bytes(head[30 : 30 + nlen]), data_off + e.csize)
     if e.is_dir:
         if e.usize != 0:
             raise _EntryError("zip: not a valid zip file (directory entry with content)")
@@ -397,6 +576,8 @@ def _fold(s: str) -> str:
     return "".join(out)
 
 
+_S_IFMT, _S_IFREG, _S_IFDIR = 0o170000, 0o100000, 0o040000
+
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.\-+@~=,#$%&()\[\]{}^! /]+")
 _WIN_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[1-9]|lpt[1-9])")
 
@@ -415,8 +596,22 @@ def _file_path_error(name: str) -> str | None:
     return check_file_path(name)
 
 
+def _vendored(name: str) -> bool:
+    """A file of a vendored package, which zip creation leaves out (x/mod/zip
+    isVendoredPackage). The rule changed in Go 1.24 with the module's go version;
+    only what both rules leave out is flagged, so a zip made under either passes."""
+    if name.startswith("vendor/"):
+        return "/" in name[len("vendor/") :]
+    j = name.find("/vendor/")
+    return j >= 0 and "/" in name[j + len("/vendor/") :]
+
+
+_S_IFLNK = 0o120000
+
+
 def check_zip_names(entries: list[ZipEntry], path: str, version: str) -> list[Problem]:
-    """golang.org/x/mod/zip checkZip's rules over the central directory."""
+    """golang.org/x/mod/zip checkZip's rules over the central directory, plus the
+    entries its Create never writes (kind "omitted")."""
     problems: list[Problem] = []
     prefix = f"{path}@{version}/".encode()
     seen: dict[str, tuple[str, bool]] = {}
@@ -424,22 +619,23 @@ def check_zip_names(entries: list[ZipEntry], path: str, version: str) -> list[Pr
     total_reported = False
 
     def collide(p: str, is_dir: bool) -> str | None:
-        key = _fold(p)
-        other = seen.get(key)
-        if other is not None:
-            if other[0] != p:
-                return f"case-insensitive file name collision: {other[0]!r} and {p!r}"
-            if other[1] != is_dir:
-                return f"entry {p!r} is both a file and a directory"
-            if not is_dir:
-                return f"multiple entries for file {p!r}"
-            # A directory seen before: its parents were checked then.
-            return None
-        seen[key] = (p, is_dir)
-        parent = posixpath.dirname(p)
-        if parent not in ("", "."):
-            return collide(parent, True)
-        return None
+        # Iterative: a name may have thousands of elements.
+        while True:
+            key = _fold(p)
+            other = seen.get(key)
+            if other is not None:
+                if other[0] != p:
+                    return f"case-insensitive file name collision: {other[0]!r} and {p!r}"
+                if other[1] != is_dir:
+                    return f"entry {p!r} is both a file and a directory"
+                if not is_dir:
+                    return f"multiple entries for file {p!r}"
+                return None  # a directory seen before: its parents were checked then
+            seen[key] = (p, is_dir)
+            parent = posixpath.dirname(p)
+            if parent in ("", "."):
+                return None
+            p, is_dir = parent, True
 
     for e in entries:
         shown = show(e.name)
@@ -471,6 +667,10 @@ def check_zip_names(entries: list[ZipEntry], path: str, version: str) -> list[Pr
         if err:
             problems.append(Problem(shown, err))
             continue
+        ftype = e.unix_type
+        if ftype and ftype not in (_S_IFREG, _S_IFDIR):
+            kind = "symbolic link" if ftype == _S_IFLNK else "special file"
+            problems.append(Problem(shown, f"stored as a {kind} (mode {ftype >> 12:o}); zip creation only writes regular files", "omitted"))
         if is_dir:
             continue
         base = posixpath.basename(name)
@@ -481,6 +681,10 @@ def check_zip_names(entries: list[ZipEntry], path: str, version: str) -> list[Pr
             if name != "go.mod":
                 problems.append(Problem(shown, "go.mod files must have lowercase names"))
                 continue
+        if _vendored(name):
+            problems.append(Problem(shown, "a file of a vendored package, which zip creation leaves out", "omitted"))
+        elif name == ".hg_archival.txt":
+            problems.append(Problem(shown, "the hg archive stamp, which zip creation leaves out", "omitted"))
         if MAX_ZIP_FILE - total >= e.usize:
             total += e.usize
         elif not total_reported:
@@ -498,15 +702,17 @@ def hash_zip(
     *,
     module: tuple[str, str] | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    digests_out: dict[bytes, str] | None = None,
 ) -> TreeHash:
     """dirhash.HashZip of a zip file, plus the module-zip rules when ``module``
-    (path, version) is given. Never raises for bad content: errors and problems
-    are in the result."""
+    (path, version) is given, and the archive's layout (``layout``: bytes no hash
+    covers). Never raises for bad content: errors and problems are in the result.
+    ``digests_out`` receives each entry's SHA-256 by name."""
     res = TreeHash()
     try:
         fd = os.open(zpath, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError as e:
-        res.error = f"cannot open: {e.strerror or e}"
+    except OSError as oerr:
+        res.error = f"cannot open: {oerr.strerror or oerr}"
         return res
     try:
         st = os.fstat(fd)
@@ -518,30 +724,33 @@ def hash_zip(
             res.error = f"module zip file is too large ({size} bytes; limit is {MAX_ZIP_FILE} bytes)"
             return res
         try:
-            entries = read_zip_directory(fd, size)
-        except ZipFormatError as e:
-            res.error = str(e)
+            zd = read_central_directory(fd, size)
+        except ZipFormatError as err:
+            res.error = str(err)
             return res
-        except OSError as e:
-            res.error = f"cannot read: {e.strerror or e}"
+        except OSError as err:
+            res.error = f"cannot read: {err.strerror or err}"
             return res
+        entries = zd.entries
         if module is not None:
             res.problems = check_zip_names(entries, module[0], module[1])
         declared = sum(e.usize for e in entries if not e.is_dir)
+        local: dict[int, tuple[bytes, int]] = {}
         if declared > MAX_ZIP_FILE:
             # A bomb: refuse to inflate it at all.
             res.error = f"declared uncompressed size {declared} bytes exceeds the {MAX_ZIP_FILE}-byte module limit"
             if module is None:
                 res.problems.append(Problem("", res.error))
+            res.layout = _layout(fd, zd, local)
             return res
         # dirhash opens a name through a map, so a duplicated name reads the
         # last entry of that name each time.
         last: dict[bytes, ZipEntry] = {e.name: e for e in entries}
-        digests: dict[bytes, str] = {}
+        digests: dict[bytes, str] = {} if digests_out is None else digests_out
         errors: list[str] = []
         for name, e in sorted(last.items(), key=lambda kv: kv[1].offset):
             try:
-                digests[name] = _hash_entry(fd, size, e, on_bytes)
+                digests[name] = _hash_entry(fd, size, e, on_bytes, local)
             except _EntryError as err:
                 errors.append(f"{show(name)}: {err}")
                 if err.size_lie:
@@ -550,6 +759,7 @@ def hash_zip(
                 errors.append(f"{show(name)}: cannot read: {err.strerror or err}")
             res.files += 1
             res.bytes += e.usize
+        res.layout = _layout(fd, zd, local)
         if errors:
             res.error = errors[0] if len(errors) == 1 else f"{errors[0]} (and {len(errors) - 1} more)"
             return res
@@ -566,6 +776,48 @@ def hash_zip(
         return res
     finally:
         os.close(fd)
+
+
+def _layout(fd: int, zd: ZipDirectory, local: dict[int, tuple[bytes, int]]) -> list[str]:
+    try:
+        return layout_problems(fd, zd, local)
+    except OSError as e:
+        return [f"cannot read the archive's layout: {e.strerror or e}"]
+
+
+def zip_h1_without(zpath: str | os.PathLike[str], names: Iterable[bytes]) -> tuple[str | None, dict[bytes, str]]:
+    """The h1 of a zip's files (directory entries left out) without ``names`` (full
+    entry names) and everything below them, and what the zip has at each of those
+    names ("file" or "directory"; absent: nothing): what the rest of an extracted
+    tree must hash to when those names are not regular files or directories there."""
+    digests: dict[bytes, str] = {}
+    res = hash_zip(zpath, digests_out=digests)
+    if res.h1 is None:
+        return None, {}
+    drop = set(names)
+    present: dict[bytes, str] = {}
+    items = []
+    for n, d in digests.items():
+        if n.endswith(b"/"):
+            continue
+        if n in drop:
+            present[n] = "file"
+            continue
+        parent = n
+        under = None
+        while b"/" in parent:
+            parent = parent.rsplit(b"/", 1)[0]
+            if parent in drop:
+                under = parent
+                break
+        if under is not None:
+            present.setdefault(under, "directory")
+            continue
+        items.append((n, d))
+    try:
+        return hash1_from_digests(items), present
+    except ValueError:
+        return None, present
 
 
 # -- directories -------------------------------------------------------------------
@@ -597,7 +849,6 @@ def _kind(mode: int) -> str:
     return file_kind(mode, "irregular file")
 
 
-_S_IFMT, _S_IFREG, _S_IFDIR = 0o170000, 0o100000, 0o040000
 
 
 def list_dir(top: str | os.PathLike[str]) -> DirListing:
@@ -637,7 +888,7 @@ def list_dir(top: str | os.PathLike[str]) -> DirListing:
             except OSError as e:
                 where = pre[:-1] or "."
                 out.error = f"cannot list {where}: {e.strerror or e}"
-                out.problems.append(Problem(where, f"cannot list directory: {e.strerror or e}"))
+                out.problems.append(Problem(where, f"cannot list directory: {e.strerror or e}", "unreadable"))
                 continue
             for ent in items:
                 try:
@@ -656,9 +907,17 @@ def list_dir(top: str | os.PathLike[str]) -> DirListing:
                         stack.append((os.open(ent.name, dflags, dir_fd=fd), r + "/"))
                     except OSError as e:
                         out.error = out.error or f"cannot open {r}: {e.strerror or e}"
-                        out.problems.append(Problem(r, f"cannot open directory: {e.strerror or e}"))
+                        out.problems.append(Problem(r, f"cannot open directory: {e.strerror or e}", "unreadable"))
+                elif fmt == _S_IFLNK:
+                    # Where it points, as stored (readlink follows nothing).
+                    try:
+                        target: str | None = show(os.fsencode(os.readlink(ent.name, dir_fd=fd)))
+                    except OSError:
+                        target = None
+                    msg = f"symbolic link to {target!r}" if target is not None else "symbolic link"
+                    out.problems.append(Problem(pre + ent.name, msg, "irregular", target))
                 else:
-                    out.problems.append(Problem(pre + ent.name, _kind(m)))
+                    out.problems.append(Problem(pre + ent.name, _kind(m), "irregular"))
         finally:
             os.close(fd)
     files.sort()
@@ -714,7 +973,7 @@ def hash_dir(
     res.problems = list(lst.problems)
     for name, _s, nlink in lst.files:
         if nlink > 1:
-            res.problems.append(Problem(show(name), f"hard link ({nlink} links)"))
+            res.problems.append(Problem(show(name), f"hard link ({nlink} links)", "hardlink"))
     if lst.error:
         res.error = lst.error
         return res

@@ -23,6 +23,7 @@ class Result:
         # the first go.mod's module line, or None.
         anchor: tuple[str, int] | None = None,
         root: str = "",
+        coverage: dict[str, int] | None = None,
     ) -> None:
         self.findings: list[Finding] = [] if findings is None else findings
         self.suppressed = suppressed
@@ -32,6 +33,9 @@ class Result:
         self.rules_run: list[str] = [] if rules_run is None else rules_run
         self.anchor = anchor
         self.root = root
+        # What the deep checks verified, by kind (Context.verified); empty when
+        # no deep family ran.
+        self.coverage: dict[str, int] = {} if coverage is None else coverage
 
     def __repr__(self) -> str:
         return f"Result({len(self.findings)} findings, suppressed={self.suppressed}, notes={self.notes!r})"
@@ -119,6 +123,7 @@ def run(ctx: Context, rules: list[Rule] | None = None) -> Result:
         result.findings.append(f)
     result.findings.sort(key=lambda f: f.sort_key)
     result.notes = list(ctx.notes)
+    result.coverage = dict(ctx.coverage)
     # Deduplicate by text: discovery and several rules can trip over the same file.
     # The same file may be named as given on the command line and as an absolute path.
     errs: dict[tuple[str, str], InputError] = {}

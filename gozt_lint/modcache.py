@@ -316,7 +316,72 @@ def _read_small(path: str, limit: int) -> tuple[bytes | None, str | None]:
         os.close(fd)
 
 
-def _check_info(data: bytes, path: str, version: str) -> list[str]:
+def _check_ziphash(file: str) -> dict[str, Any]:
+    """What a .ziphash says: ``value`` is what the go command reads from it (the
+    trimmed text, when that is an h1: hash; None when it is not), ``error`` why the
+    file is not exactly the 47 bytes the go command writes (None when it is)."""
+    data, err = _read_small(file, 4096)
+    if data is None:
+        return {"value": None, "error": err}
+    if len(data) == 47 and is_h1(data.decode("ascii", "replace")):
+        return {"value": data.decode("ascii"), "error": None}
+    trimmed = data.strip().decode("ascii", "replace")
+    if is_h1(trimmed):
+        why = f"{len(data)} bytes: the h1: hash with whitespace around it"
+        return {"value": trimmed, "error": why}
+    if not data:
+        why = "empty"
+    elif trimmed.startswith("h1:") and len(trimmed) < 47:
+        why = f"truncated: {len(data)} bytes ({_excerpt(data)})"
+    else:
+        why = f"not an h1: hash ({len(data)} bytes: {_excerpt(data)})"
+    return {"value": None, "error": why}
+
+
+def _excerpt(data: bytes, n: int = 24) -> str:
+    text = data[:n].decode("ascii", "backslashreplace")
+    return repr(text + ("…" if len(data) > n else ""))
+
+
+# A commit time later than the clock by more than this is in the future (not
+# clock skew between two machines).
+FUTURE_SLACK = 24 * 3600
+# A pseudo-version's timestamp is its commit's time (the go command: committer
+# time; some tools: author time, which is never later). The .info Time, the
+# commit time as the proxy reports it, is therefore never much earlier.
+PSEUDO_SLACK = 24 * 3600
+
+# Go's zero time.Time, which the go command writes when a proxy's .info has no
+# Time: "unknown", not a claim.
+_GO_ZERO_TIME = -62135596800.0
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))"
+)
+
+
+def _parse_time(t: str) -> float | None:
+    """Seconds since the epoch of an RFC 3339 time, or None."""
+    import calendar
+
+    m = _RFC3339.fullmatch(t)
+    if not m:
+        return None
+    y, mo, d, h, mi, sec = (int(m.group(i)) for i in range(1, 7))
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and h <= 23 and mi <= 59 and sec <= 60):
+        return None
+    secs = calendar.timegm((y, mo, d, h, mi, sec, 0, 0, 0))
+    if m.group(9):
+        off = int(m.group(10)) * 3600 + int(m.group(11)) * 60
+        secs -= off if m.group(9) == "+" else -off
+    return float(secs)
+
+
+def _show_time(secs: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(secs))
+
+
+def _check_info(data: bytes, path: str, version: str, now: float | None = None) -> list[str]:
     """Why a .info file can't be what the go command wrote for path@version."""
     try:
         info = json.loads(data)
@@ -331,15 +396,36 @@ def _check_info(data: bytes, path: str, version: str) -> list[str]:
     if v != version:
         out.append(f"Version is {v!r}, but the file is for {version}")
     t = info.get("Time")
-    if t is not None and (not isinstance(t, str) or not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", t)):
-        out.append(f"Time {t!r} is not an RFC 3339 time")
-    # (A pseudo-version's timestamp need not equal Time: proxies report the
-    # commit time, pseudo-versions may carry the author time.)
+    secs = _parse_time(t) if isinstance(t, str) else None
     pv = module.pseudo_version_parts(version)
+    if t is not None and secs is None:
+        out.append(f"Time {t!r} is not an RFC 3339 time")
+    elif secs is not None and secs != _GO_ZERO_TIME:
+        now = time.time() if now is None else now
+        if secs > now + FUTURE_SLACK:
+            out.append(f"Time {t} is in the future (this machine's clock says {_show_time(now)})")
+        stamp = _pseudo_time(pv[0]) if pv else None
+        if stamp is not None and secs < stamp - PSEUDO_SLACK:
+            out.append(
+                f"Time {t} is before the commit time the pseudo-version itself records ({_show_time(stamp)}); "
+                "a commit is never committed before it was made"
+            )
     origin = info.get("Origin")
     if origin is not None:
         out += _check_origin(origin, path, version, pv[1] if pv else None)
     return out
+
+
+def _pseudo_time(stamp: str) -> float | None:
+    """The yyyymmddhhmmss timestamp of a pseudo-version, in seconds (UTC)."""
+    import calendar
+
+    if not re.fullmatch(r"\d{14}", stamp or ""):
+        return None
+    y, mo, d, h, mi, sec = (int(stamp[i:j]) for i, j in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14)))
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and h <= 23 and mi <= 59 and sec <= 60):
+        return None
+    return float(calendar.timegm((y, mo, d, h, mi, sec, 0, 0, 0)))
 
 
 _HOSTED = ("github.com/", "gitlab.com/", "bitbucket.org/")
@@ -400,17 +486,7 @@ def verify_entry(spec: dict[str, Any], memo: Memo | None) -> dict[str, Any]:
     out: dict[str, Any] = {"bytes": 0, "memo": []}
     zh = files.get("ziphash")
     if zh:
-        data, err = _read_small(zh, 4096)
-        if data is None:
-            out["ziphash"] = {"value": None, "error": err}
-        elif len(data) != 47 or b"\0" in data or not is_h1(data.decode("ascii", "replace")):
-            trimmed = data.strip().decode("ascii", "replace")
-            out["ziphash"] = {
-                "value": trimmed if is_h1(trimmed) else None,
-                "error": f"{len(data)} bytes, not the 47-byte h1: hash the go command writes",
-            }
-        else:
-            out["ziphash"] = {"value": data.decode("ascii"), "error": None}
+        out["ziphash"] = _check_ziphash(zh)
     mod = files.get("mod")
     if mod:
         data, err = _read_small(mod, MAX_MOD)
@@ -434,7 +510,49 @@ def verify_entry(spec: dict[str, Any], memo: Memo | None) -> dict[str, Any]:
         }
     if spec.get("extracted"):
         out["dir"] = _memo_dir(spec["extracted"], path, version, kind, memo, out)
+        irregular = [p[0] for p in out["dir"].get("problems") or [] if len(p) > 2 and p[2] == "irregular"]
+        z = out.get("zip") or {}
+        if irregular and z.get("h1"):
+            # Links or special files in the tree: what would the rest of the tree
+            # hash to, and which of them stand where the module has a file? (From
+            # the zip, not by following anything; rare, so never memoized.)
+            pre = f"{path}@{version}/"
+            names = {(pre + n).encode("utf-8", "surrogateescape"): n for n in irregular}
+            rest, present = dirhash.zip_h1_without(files["zip"], names)
+            out["dir_irregular"] = {"zip_h1_rest": rest, "in_module": {names[n]: what for n, what in sorted(present.items())}}
     return out
+
+
+def lock_held(path: str | None) -> bool | None:
+    """Whether a go command holds ``path`` (a ``<version>.lock``) locked: True while
+    it downloads or extracts that version, None when that cannot be told.
+
+    cmd/go's lockedfile locks with flock(2) on Linux and the BSDs (LOCK_EX for a
+    Mutex). A non-blocking shared lock, released at once, tells whether someone
+    holds it exclusively; the file is opened read-only and nothing is written."""
+    if not path:
+        return None
+    try:
+        import fcntl
+    except ImportError:  # not on this platform
+        return None
+    try:
+        fd = os.open(path, _OPEN_FLAGS | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
 
 
 def _memo_zip(zpath: str, path: str, version: str, memo: Memo | None, out: dict[str, Any]) -> dict[str, Any]:
@@ -442,7 +560,8 @@ def _memo_zip(zpath: str, path: str, version: str, memo: Memo | None, out: dict[
         st = os.stat(zpath, follow_symlinks=False)
     except OSError as e:
         return {"h1": None, "error": f"cannot access: {e.strerror or e}", "problems": []}
-    key = file_key("zip", zpath, st) + f"\0{path}@{version}"
+    # "|3": results since layout problems and problem kinds were added.
+    key = file_key("zip", zpath, st) + f"\0{path}@{version}|3"
     if memo is not None:
         hit = memo.get(key)
         if isinstance(hit, dict):
@@ -466,8 +585,8 @@ def _memo_dir(top: str, path: str, version: str, kind: str, memo: Memo | None, o
     exclude = dirhash.toolchain_copy if kind == "toolchain" else None
     for attempt in range(2):
         lst = dirhash.list_dir(top)
-        # "|2": results since the directory count ("dirs") was added.
-        key = dir_key("dir", top, lst.fingerprint(), f"{prefix}|{kind}|2")
+        # "|3": results since problem kinds and link targets were added.
+        key = dir_key("dir", top, lst.fingerprint(), f"{prefix}|{kind}|3")
         if memo is not None and attempt == 0:
             hit = memo.get(key)
             if isinstance(hit, dict):
@@ -685,6 +804,8 @@ def _for_context(ctx: Context) -> Report | None:
 
     env = ctx.env
     root = env.get("GOMODCACHE")
+    ctx.verified("module_versions", 0)
+    ctx.verified("module_versions_cached", 0)
     if not root:
         ctx.note("modcache: GOMODCACHE is not set and there is no GOPATH; module cache checks skipped")
         return None
@@ -710,6 +831,8 @@ def _for_context(ctx: Context) -> Report | None:
             ctx.note(f"modcache: internal error verifying {path}@{version}: {r['crash']}; this entry was not verified")
     for msg in m.errors:
         ctx.note(msg)
+    ctx.verified("module_versions", verified_versions(rep))
+    ctx.verified("module_versions_cached", len(rep.layout.entries))
     return rep
 
 
@@ -720,7 +843,7 @@ def reference_hash(rep: Report, e: Entry) -> tuple[str | None, str]:
     """The hash the extracted tree must have, and where it comes from."""
     r = rep.results.get(e.key, {})
     zh = (r.get("ziphash") or {}).get("value")
-    if zh and not (r.get("ziphash") or {}).get("error"):
+    if zh:
         return zh, ".ziphash"
     z = r.get("zip") or {}
     if z.get("h1"):
@@ -735,19 +858,32 @@ def reference_hash(rep: Report, e: Entry) -> tuple[str | None, str]:
     return None, ""
 
 
-def cache_zip_hash(rep: Report, key: tuple[str, str]) -> tuple[str | None, str | None]:
-    """(h1, file) the cache holds for path@version's zip: .ziphash, else HashZip."""
+def cache_zip_hash(rep: Report, key: tuple[str, str]) -> tuple[str | None, str | None, str]:
+    """(h1, file, how) the cache holds for path@version's zip: what its .ziphash
+    records (how = "records"), else what its .zip hashes to (how = "hashes to")."""
     e = rep.layout.entries.get(key)
     if e is None:
-        return None, None
+        return None, None, ""
     r = rep.results.get(key, {})
     zh = r.get("ziphash") or {}
-    if zh.get("value") and not zh.get("error"):
-        return zh["value"], e.files.get("ziphash")
+    if zh.get("value"):
+        return zh["value"], e.files.get("ziphash"), "records"
     z = r.get("zip") or {}
     if z.get("h1"):
-        return z["h1"], e.files.get("zip")
-    return None, None
+        return z["h1"], e.files.get("zip"), "hashes to"
+    return None, None, ""
+
+
+def verified_versions(rep: Report) -> int:
+    """Module versions whose zip or extracted tree was checked against a reference."""
+    n = 0
+    for e, r in iter_entries(rep):
+        if r.get("crash"):
+            continue
+        zip_checked = bool((r.get("zip") or {}).get("h1") and (r.get("ziphash") or {}).get("value"))
+        dir_checked = bool(e.extracted and (r.get("dir") or {}).get("h1") and reference_hash(rep, e)[0])
+        n += zip_checked or dir_checked
+    return n
 
 
 def iter_entries(rep: Report) -> Iterable[tuple[Entry, dict[str, Any]]]:

@@ -8,6 +8,7 @@ import os
 import struct
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,6 +51,9 @@ def test_fips140_zips_match_fips140_sum() -> None:
         res = dirhash.hash_zip(z, module=("golang.org/fips140", name[: -len(".zip")]))
         assert res.error is None
         assert res.problems == []
+        # Written by Go's zip writer (x/mod/zip Create): data descriptors after
+        # every entry, and not one byte the layout check objects to.
+        assert res.layout == []
         assert res.h1 == h1, name
         assert res.dir_entries == 0 and res.h1_files == res.h1
 
@@ -213,7 +217,15 @@ def test_dir_irregular_entries_are_reported_never_followed(tmp_path: Path) -> No
     res = dirhash.hash_dir(d, "example.com/m@v1.0.0")
     assert res.h1 == clean.h1  # irregular entries are not part of the hash
     kinds = sorted(p.message for p in res.problems)
-    assert kinds == ["hard link (2 links)", "named pipe (FIFO)", "symbolic link", "symbolic link"]
+    assert kinds == [
+        "hard link (2 links)",
+        "named pipe (FIFO)",
+        f"symbolic link to {str(d / 'a.go')!r}",
+        f"symbolic link to {str(d / 'loop')!r}",
+    ]
+    links = {p.name: p.target for p in res.problems if p.target is not None}
+    assert links == {"link.go": str(d / "a.go"), "loop": str(d / "loop")}
+    assert {p.kind for p in res.problems} == {"hardlink", "irregular"}
 
 
 def test_dir_unreadable_subdir(tmp_path: Path) -> None:
@@ -254,3 +266,141 @@ def test_toolchain_copy_rule() -> None:
     assert not dirhash.toolchain_copy(b"go.mod", "bb", d)
     assert not dirhash.toolchain_copy(b"x/go.mod", "cc", d)
     assert not dirhash.toolchain_copy(b"src/_go.mod", "aa", d)
+
+
+# -- what no hash covers: the archive's layout ------------------------------------------
+
+
+def _zip_file(tmp_path: Path, data: bytes, name: str = "m.zip") -> Path:
+    f = tmp_path / name
+    f.write_bytes(data)
+    return f
+
+
+def _go_like_zip() -> bytes:
+    return make_zip([(P + "go.mod", b"module example.com/m\n"), (P + "a.go", b"package a\n" * 50)])
+
+
+def test_a_plain_zip_has_no_layout_problem(tmp_path: Path) -> None:
+    for method in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+        res = dirhash.hash_zip(_zip_file(tmp_path, make_zip([(P + "a.go", b"x" * 100), (P + "b/", b"")], method)))
+        assert res.h1 and res.layout == []
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda b: b + b"hidden payload", "14 bytes appended after the end-of-central-directory record"),
+        (lambda b: b[:-2] + struct.pack("<H", 5) + b"hello", "a zip comment of 5 bytes"),
+        (lambda b: b"MZ" * 8 + b, "16 bytes before the archive"),
+    ],
+    ids=["appended", "comment", "prepended"],
+)
+def test_bytes_outside_the_entries_are_layout_problems(tmp_path: Path, edit: Any, message: str) -> None:
+    clean = dirhash.hash_zip(_zip_file(tmp_path, _go_like_zip(), "clean.zip"))
+    res = dirhash.hash_zip(_zip_file(tmp_path, edit(_go_like_zip())))
+    assert res.h1 == clean.h1, "the content hash does not see it"
+    assert any(message in m for m in res.layout), res.layout
+
+
+def test_local_name_and_gap_and_overlap(tmp_path: Path) -> None:
+    data = bytearray(_go_like_zip())
+    i = data.find((P + "a.go").encode())
+    data[i + len(P)] = ord("b")  # the local header's name only
+    res = dirhash.hash_zip(_zip_file(tmp_path, bytes(data), "name.zip"))
+    assert any("is named 'example.com/m@v1.0.0/b.go' in its local header" in m for m in res.layout), res.layout
+
+    # A gap: move the central directory (and its offset) 7 bytes further.
+    z = _go_like_zip()
+    e = z.rfind(b"PK\x05\x06")
+    cd_off = struct.unpack_from("<I", z, e + 16)[0]
+    gapped = bytearray(z[:cd_off] + b"\0" * 7 + z[cd_off:])
+    struct.pack_into("<I", gapped, e + 7 + 16, cd_off + 7)
+    res = dirhash.hash_zip(_zip_file(tmp_path, bytes(gapped), "gap.zip"))
+    assert res.h1 and any("7 bytes that belong to no entry before the central directory" in m for m in res.layout), res.layout
+
+    # Overlap: the second entry's central record points at the first entry's data.
+    z = bytearray(make_zip([(P + "a.go", b"same"), (P + "b.go", b"same")], zipfile.ZIP_STORED))
+    cds = [m for m in range(len(z)) if z[m : m + 4] == b"PK\x01\x02"]
+    struct.pack_into("<I", z, cds[1] + 42, 0)
+    res = dirhash.hash_zip(_zip_file(tmp_path, bytes(z), "overlap.zip"))
+    assert any("overlaps" in m for m in res.layout), res.layout
+
+
+def test_entries_zip_creation_never_writes(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(P + "go.mod", "module example.com/m\n\ngo 1.21\n")
+        z.writestr(P + "vendor/example.com/x/x.go", "package x\n")
+        z.writestr(P + "vendor/modules.txt", "# kept by Go before 1.24\n")
+        z.writestr(P + "pkg/vendor/vendor.go", "package vendor\n")  # not vendored since Go 1.24
+        z.writestr(P + "pkg/vendor/y/y.go", "package y\n")
+        z.writestr(P + ".hg_archival.txt", "repo: x\n")
+        link = zipfile.ZipInfo(P + "link.go")
+        link.create_system = 3
+        link.external_attr = (0o120777 << 16)
+        z.writestr(link, "a.go")
+    res = dirhash.hash_zip(_zip_file(tmp_path, buf.getvalue()), module=("example.com/m", "v1.0.0"))
+    omitted = {p.name[len(P):]: p.message for p in res.problems if p.kind == "omitted"}
+    assert set(omitted) == {"vendor/example.com/x/x.go", "pkg/vendor/y/y.go", ".hg_archival.txt", "link.go"}, res.problems
+    assert "symbolic link" in omitted["link.go"]
+    assert all(p.kind == "omitted" for p in res.problems)
+    assert res.h1  # still hashed: the go command would accept and extract them
+
+
+def test_deep_names_do_not_recurse(tmp_path: Path) -> None:
+    name = P + "/".join(["d"] * 5000) + "/f.go"
+    res = dirhash.hash_zip(_zip_file(tmp_path, make_zip([(name, b"x"), (P + "d/D/x", b"y")])), module=("example.com/m", "v1.0.0"))
+    # Every parent of a 5000-level name is checked (here: d/d against d/D), without recursion.
+    assert res.h1 and [p.message for p in res.problems] == ["case-insensitive file name collision: 'd/d' and 'd/D'"]
+
+
+def _many_entries_zip(n: int, name_len: int = 20) -> bytes:
+    """A stored zip of n empty files, written directly (zipfile would take long)."""
+    local, central = bytearray(), bytearray()
+    for i in range(n):
+        name = (P + f"{i:0{name_len}d}").encode()
+        off = len(local)
+        local += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, off) + name
+    cnt = min(n, 0xFFFF)
+    return bytes(local + central + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, cnt, cnt, len(central), len(local), 0))
+
+
+def test_central_directory_is_read_through_a_bounded_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A directory that declares 0 bytes is read on while headers parse (as Go does),
+    never held whole: the buffer stays within a window, however large the directory.
+    (Time is measured in bench/zip_directory.py.)"""
+    n = 60_000
+    z = bytearray(_many_entries_zip(n, 60))
+    struct.pack_into("<I", z, len(z) - 22 + 12, 0)  # declared size 0
+    f = _zip_file(tmp_path, bytes(z), "many.zip")
+    peak = 0
+    ensure = dirhash._Reader.ensure
+
+    def watched(self: dirhash._Reader, k: int) -> bool:
+        nonlocal peak
+        ok = ensure(self, k)
+        peak = max(peak, len(self.buf))
+        return ok
+
+    monkeypatch.setattr(dirhash._Reader, "ensure", watched)
+    fd = os.open(f, os.O_RDONLY)
+    try:
+        zd = dirhash.read_central_directory(fd, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
+    assert len(zd.entries) == n
+    assert zd.cd_end - zd.cd_start > 4 * dirhash.CHUNK  # the directory is several windows long
+    assert peak <= 2 * dirhash.CHUNK, peak
+    assert zd.cd_declared == 0 and zd.cd_end == zd.eocd_off
+
+
+def test_central_directory_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dirhash, "MAX_ZIP_ENTRIES", 100)
+    res = dirhash.hash_zip(_zip_file(tmp_path, _many_entries_zip(101), "entries.zip"))
+    assert res.h1 is None and "more than 100 entries" in (res.error or "")
+    monkeypatch.setattr(dirhash, "MAX_ZIP_ENTRIES", 1 << 18)
+    monkeypatch.setattr(dirhash, "MAX_ZIP_NAME_BYTES", 1000)
+    res = dirhash.hash_zip(_zip_file(tmp_path, _many_entries_zip(50, 40), "names.zip"))
+    assert res.h1 is None and "entry names take more than 1000 bytes" in (res.error or "")

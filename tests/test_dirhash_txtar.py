@@ -119,5 +119,6 @@ def test_model_and_verification_of_the_whole_cache(downloaded) -> None:  # type:
         r = rep.results[e.key]
         assert r["ziphash"] == {"value": o["Sum"], "error": None}
         assert r["zip"]["h1"] == o["Sum"] and r["mod"]["h1"] == o["GoModSum"]
+        assert r["zip"]["layout"] == [] and r["zip"]["problems"] == [], (e.key, r["zip"])
         assert r["dir"]["writable_files"] == [] and r["dir"]["writable_dirs"] == []
         assert r["info"]["problems"] == [], (e.key, r["info"])

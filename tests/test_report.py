@@ -85,7 +85,7 @@ def test_json_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     }
     env = doc["findings"][2]
     assert env["file"] is None and env["line"] is None
-    assert doc["summary"] == {"error": 3, "warning": 1, "info": 1, "total": 5, "suppressed": 2}
+    assert doc["summary"] == {"error": 3, "warning": 1, "info": 1, "total": 5, "suppressed": 2, "verified": {}}
     assert doc["notes"] == ["history rules skipped: not a git repository"]
 
 

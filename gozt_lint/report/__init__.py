@@ -34,3 +34,33 @@ def display_path(path: str, base: str | None = None) -> str:
     if rel == os.pardir or rel.startswith(os.pardir + os.sep):
         return path
     return rel
+
+
+# What the deep checks verified (Result.coverage), in the order a reader wants it.
+_COVERAGE = (
+    ("gosum_lines_against_cache", "{n} go.sum lines against the module cache"),
+    ("gosum_lines_against_sumdb", "{n} go.sum lines against the checksum database"),
+    ("cached_versions_against_sumdb", "{n} cached module versions against the checksum database"),
+    ("buildcache_entries", "{n} build-cache entries"),
+    ("buildcache_outputs", "{n} build-cache outputs"),
+)
+
+
+def coverage_summary(coverage: dict[str, int]) -> str | None:
+    """One sentence saying what the deep checks verified, or that they verified
+    nothing (an empty or missing cache passes every cache check); None when no
+    deep check ran."""
+    if not coverage:
+        return None
+    parts = []
+    if "module_versions" in coverage:
+        n, m = coverage["module_versions"], coverage.get("module_versions_cached", coverage["module_versions"])
+        parts.append(f"{n:,} of {m:,} cached module versions (zip or extracted tree)")
+    known = {k for k, _ in _COVERAGE} | {"module_versions", "module_versions_cached"}
+    for key, text in _COVERAGE:
+        if key in coverage:
+            parts.append(text.format(n=f"{coverage[key]:,}"))
+    parts += [f"{n:,} {k}" for k, n in sorted(coverage.items()) if k not in known]
+    if not any(coverage.values()):
+        return f"Verified nothing ({', '.join(parts)}): the caches checked were empty or missing; see the notes."
+    return f"Verified {', '.join(parts)}."

@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING, TextIO
 
 from gozt_lint.finding import Severity
-from gozt_lint.report import display_path
+from gozt_lint.report import coverage_summary, display_path
 
 if TYPE_CHECKING:
     from gozt_lint.engine import Result
@@ -43,3 +43,6 @@ def write(result: Result, out: TextIO, *, color: bool = False) -> None:
         out.write(f"::{_LEVEL[f.severity]} {','.join(props)}::{_data(f.message)}\n")
     for note in result.notes:
         out.write(f"::notice title=gozt-lint::{_data(note)}\n")
+    verified = coverage_summary(result.coverage)
+    if verified:
+        out.write(f"::notice title=gozt-lint::{_data(verified)}\n")

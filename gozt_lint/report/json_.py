@@ -5,10 +5,15 @@ Schema version 1::
     {"tool": "gozt-lint", "version": "...", "schema_version": 1,
      "findings": [{"rule", "severity", "message", "file", "line", "column",
                    "end_line", "end_column", "module", "version", "docs", "details"}],
-     "summary": {"error": n, "warning": n, "info": n, "total": n, "suppressed": n},
+     "summary": {"error": n, "warning": n, "info": n, "total": n, "suppressed": n,
+                 "verified": {"module_versions": n, "gosum_lines_against_cache": n, ...}},
      "notes": [...], "errors": [...]}
 
 Keys are never removed or renamed within a schema version; absent values are null.
+``summary.verified`` counts what the deep checks verified, one key per kind that
+ran (``module_versions``, ``module_versions_cached``, ``gosum_lines_against_cache``,
+``gosum_lines_against_sumdb``, ``cached_versions_against_sumdb``,
+``buildcache_entries``, ``buildcache_outputs``); ``{}`` when none ran.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ def document(result: Result) -> dict[str, Any]:
             "info": result.count(Severity.INFO),
             "total": len(result.findings),
             "suppressed": result.suppressed,
+            "verified": dict(result.coverage),
         },
         "rules_run": result.rules_run,
         "notes": result.notes,

@@ -154,15 +154,24 @@ def document(result: Result) -> dict[str, Any]:
         },
         "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(result.root).absolute().as_uri() + "/"}},
         "results": [_result(f, index[f.rule], result) for f in result.findings],
-        "invocations": [
-            {
-                "executionSuccessful": not (result.input_errors or result.internal_errors),
-                "toolExecutionNotifications": notifications,
-            }
-        ],
+        "invocations": [_invocation(result, notifications)],
         "columnKind": "unicodeCodePoints",
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _invocation(result: Result, notifications: list[dict[str, Any]]) -> dict[str, Any]:
+    from gozt_lint.report import coverage_summary
+
+    inv: dict[str, Any] = {
+        "executionSuccessful": not (result.input_errors or result.internal_errors),
+        "toolExecutionNotifications": notifications,
+    }
+    verified = coverage_summary(result.coverage)
+    if verified:
+        # What the deep checks verified: an empty cache must not read as a clean one.
+        inv["properties"] = {"verified": dict(result.coverage), "verifiedSummary": verified}
+    return inv
 
 
 def write(result: Result, out: TextIO, *, color: bool = False) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 from gozt_lint.finding import Severity
-from gozt_lint.report import display_path
+from gozt_lint.report import coverage_summary, display_path
 
 if TYPE_CHECKING:
     from gozt_lint.engine import Result
@@ -41,6 +41,9 @@ def write(result: Result, out: TextIO, *, color: bool = False) -> None:
         out.write(f"{prefix}{sev} {rule} {message}\n")
     for note in result.notes:
         out.write(f"note: {note}\n")
+    verified = coverage_summary(result.coverage)
+    if verified:
+        out.write(verified + "\n")
     counts = [(result.count(s), s.value) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)]
     total = len(result.findings)
     if total:

@@ -12,9 +12,10 @@ it against go.sum and the checksum database.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generator, Iterator
 
-from gozt_lint import modcache
+from gozt_lint import dirhash, modcache
 from gozt_lint.finding import Finding, Severity, finding
 from gozt_lint.rules import rule
 
@@ -54,24 +55,122 @@ def _collect_sum_lines(ctx: Context) -> dict[tuple[str, str, bool], list[SumLine
     return out
 
 
-def _sum_path(ln: SumLine) -> str:
-    return getattr(ln, "file", None) or ""
+# -- go.sum against the cache: who is wrong? --------------------------------------------
 
 
-def _where(ctx: Context, key: tuple[str, str, bool]) -> list[tuple[str, SumLine]]:
-    """(go.sum path, line) pairs for a key, in scope order."""
-    out = []
+@dataclass
+class Dispute:
+    """go.sum lines that disagree with the cache about one hash of a module version.
+
+    Which side is wrong can't be known from the two alone: the checksum database
+    decides when its record is available (``recorded``); ``source`` names that
+    record, or says why there is none."""
+
+    entry: modcache.Entry
+    gomod: bool
+    cache_hash: str
+    cache_file: str | None
+    how: str  # "records" (.ziphash) or "hashes to" (.zip, .mod)
+    lines: list[tuple[str, SumLine]]  # (go.sum path, line) that disagree
+    recorded: list[str] | None = None
+    source: str = ""  # the record's database and number, or why there is none
+
+    @property
+    def what(self) -> str:
+        if self.gomod:
+            return "cached .mod"
+        return "cached .ziphash" if self.how == "records" else "cached .zip"
+
+    @property
+    def cache_wrong(self) -> bool:
+        return self.recorded is not None and self.cache_hash not in self.recorded
+
+    def line_wrong(self, ln: SumLine) -> bool:
+        return self.recorded is not None and ln.hash not in self.recorded
+
+
+def _disputes(ctx: Context) -> list[Dispute]:
+    """Every go.sum line in scope against the cache's hash for it (counted in the
+    run summary), with the checksum database's verdict on each disagreement."""
+    rep = _report(ctx)
+    if rep is None:
+        ctx.verified("gosum_lines_against_cache", 0)
+        return []
+    by_key: dict[tuple[str, str, bool], list[tuple[str, SumLine]]] = {}
     for unit in [*ctx.modules, *ctx.workspaces]:
         sf = ctx.sumfile(unit)
         if sf is None:
             continue
         for ln in sf.lines:
-            if (ln.path, ln.version, ln.gomod) == key and ln.algorithm == "h1":
-                out.append((sf.path, ln))
+            if ln.algorithm == "h1" and not ln.legacy_empty_gomod:
+                by_key.setdefault((ln.path, ln.version, ln.gomod), []).append((sf.path, ln))
+    out: list[Dispute] = []
+    compared = 0
+    for (path, version, gomod), lines in sorted(by_key.items(), key=lambda kv: kv[0]):
+        e = rep.layout.entries.get((path, version))
+        if e is None:
+            continue
+        if gomod:
+            m = rep.results.get(e.key, {}).get("mod") or {}
+            h, file, how = m.get("h1"), e.files.get("mod"), "hashes to"
+        else:
+            h, file, how = modcache.cache_zip_hash(rep, e.key)
+        if not h:
+            continue
+        compared += len(lines)
+        # go.sum agreeing with the zip while the .ziphash does not is the cache at
+        # odds with itself: modcache-zip-tampered says which of the two is wrong.
+        own = {h} if gomod else {h, (rep.results.get(e.key, {}).get("zip") or {}).get("h1")}
+        bad = [(f, ln) for f, ln in lines if ln.hash not in own]
+        if bad:
+            out.append(Dispute(e, gomod, h, file, how, bad))
+    ctx.verified("gosum_lines_against_cache", compared)
+    if out:
+        from gozt_lint.sumdb.check import verified_record
+
+        for d in out:
+            lk, d.source = verified_record(ctx, d.entry.path, d.entry.version)
+            if lk is not None:
+                d.recorded = lk.hashes(d.gomod)
     return out
 
 
-@rule("modcache-zip-tampered", Severity.ERROR, "a cached module zip does not hash to the .ziphash the go command trusts")
+def _dispute(ctx: Context, e: modcache.Entry, gomod: bool) -> Dispute | None:
+    return next((d for d in ctx.once(_disputes) if d.entry is e and d.gomod == gomod), None)
+
+
+def _gosum_hashes(ctx: Context, e: modcache.Entry) -> tuple[set[str], str]:
+    """go.sum's zip hashes for an entry, and where they are."""
+    where: list[tuple[str, SumLine]] = []
+    for unit in [*ctx.modules, *ctx.workspaces]:
+        sf = ctx.sumfile(unit)
+        if sf is not None:
+            where += [(sf.path, ln) for ln in sf.lines if (ln.path, ln.version, ln.gomod, ln.algorithm) == (e.path, e.version, False, "h1")]
+    return {ln.hash for _, ln in where}, _where(where)
+
+
+def _where(lines: list[tuple[str, SumLine]]) -> str:
+    shown = [f"{f}:{ln.line}" for f, ln in lines[:3]]
+    return ", ".join(shown) + (f" and {len(lines) - 3} more" if len(lines) > 3 else "")
+
+
+def _cache_side(ctx: Context, gomod: bool) -> Iterator[Finding]:
+    """The disputes the checksum database settled against the cache."""
+    for d in ctx.once(_disputes):
+        if d.gomod != gomod or not d.cache_wrong:
+            continue
+        e = d.entry
+        right = [(f, ln) for f, ln in d.lines if not d.line_wrong(ln)]
+        vouch = f"go.sum ({_where(right)}) and {d.source} record" if right else f"{d.source} records"
+        yield finding(
+            f"{e.path}@{e.version}: the {d.what} {d.how} {d.cache_hash}, but {vouch} "
+            f"{', '.join(d.recorded or []) or 'no such hash'}: the cache is wrong",
+            file=d.cache_file, module=e.path, version=e.version, fix=_fix(e),
+            actual=d.cache_hash, expected=d.recorded, decided_by=d.source,
+        )
+
+
+@rule("modcache-zip-tampered", Severity.ERROR, "a cached module zip does not hash to its .ziphash, or go.sum and the checksum database prove it wrong")
 def zip_tampered(ctx: Context) -> Iterator[Finding]:
     rep = _report(ctx)
     if rep is None:
@@ -100,15 +199,101 @@ def zip_tampered(ctx: Context) -> Iterator[Finding]:
                 f"{e.path}@{e.version}: the module zip cannot be hashed: {z['error']}",
                 file=e.files.get("zip"), module=e.path, version=e.version, fix=_fix(e),
             )
-        elif zh.get("value") and not zh.get("error") and z.get("h1") != zh["value"]:
+        elif zh.get("value") and z.get("h1") != zh["value"]:
+            # (zh["value"]: what the go command reads, whitespace trimmed as it trims it.)
+            # The cache at odds with itself: go.sum says which of the two changed.
+            mv = f"{e.path}@{e.version}"
+            sums, where = _gosum_hashes(ctx, e)
+            kw: dict[str, Any] = {"module": e.path, "version": e.version, "fix": _fix(e), "actual": z["h1"], "expected": zh["value"]}
+            if z["h1"] in sums:
+                yield finding(
+                    f"{mv}: .ziphash has been modified: it records {zh['value']}, but the zip hashes to {z['h1']}, "
+                    f"as go.sum ({where}) records",
+                    file=e.files.get("ziphash"), **kw,
+                )
+            elif zh["value"] in sums:
+                yield finding(
+                    f"{mv}: zip has been modified: it hashes to {z['h1']}, .ziphash and go.sum ({where}) record {zh['value']}",
+                    file=e.files.get("zip"), **kw,
+                )
+            else:
+                yield finding(
+                    f"{mv}: zip has been modified, or its .ziphash: the zip hashes to {z['h1']}, .ziphash says {zh['value']}"
+                    + (f", go.sum ({where}) records neither" if sums else ""),
+                    file=e.files.get("zip"), **kw,
+                )
+    yield from _cache_side(ctx, gomod=False)
+
+
+@rule("modcache-ziphash-invalid", Severity.ERROR, "a .ziphash is not the 47-byte h1: hash the go command writes (truncated, unparsable or padded)")
+def ziphash_invalid(ctx: Context) -> Iterator[Finding]:
+    rep = _report(ctx)
+    if rep is None:
+        return
+    for e, r in modcache.iter_entries(rep):
+        zh = r.get("ziphash")
+        if not zh or not zh.get("error"):
+            continue
+        mv = f"{e.path}@{e.version}"
+        zip_h1 = (r.get("zip") or {}).get("h1")
+        kw: dict[str, Any] = {"file": e.files.get("ziphash"), "module": e.path, "version": e.version, "fix": _fix(e)}
+        if zh.get("value"):
+            same = " (what the zip hashes to)" if zip_h1 == zh["value"] else ""
             yield finding(
-                f"{e.path}@{e.version}: zip has been modified: it hashes to {z['h1']}, .ziphash says {zh['value']}",
-                file=e.files.get("zip"), module=e.path, version=e.version, fix=_fix(e),
-                actual=z["h1"], expected=zh["value"],
+                f"{mv}: .ziphash is {zh['error']}, not the 47 bytes the go command writes; it still reads as {zh['value']}{same}",
+                soften="warning", **kw,
             )
+            continue
+        zipped = f"; the zip hashes to {zip_h1}" if zip_h1 else ""
+        yield finding(
+            f"{mv}: .ziphash is {zh['error']}: builds compare this text with go.sum and re-extract the module, "
+            f"`go mod verify` fails on it{zipped}",
+            **kw,
+        )
 
 
-@rule("modcache-dir-tampered", Severity.ERROR, "an extracted module directory does not hash to its .ziphash (or zip)")
+@rule("modcache-zip-hidden-data", Severity.ERROR, "a cached module zip holds bytes no hash covers: appended data, comments, gaps, overlapping or misnamed entries")
+def zip_hidden_data(ctx: Context) -> Iterator[Finding]:
+    rep = _report(ctx)
+    if rep is None:
+        return
+    for e, r in modcache.iter_entries(rep):
+        layout = (r.get("zip") or {}).get("layout") or []
+        if not layout:
+            continue
+        yield finding(
+            f"{e.path}@{e.version}: {'; '.join(layout)}. The go command never writes such a zip, and the module "
+            "hash covers only names and contents, so these bytes passed every check",
+            file=e.files.get("zip"), module=e.path, version=e.version, fix=_fix(e), layout=layout,
+        )
+
+
+def _irregular_in_module(rep: modcache.Report, e: modcache.Entry, r: dict[str, Any]) -> dict[str, str] | None:
+    """Irregular entries (links, FIFOs...) of the extracted tree that stand where the
+    verified zip has a file or a directory (name -> "file" or "directory"), when the
+    rest of the tree matches the zip exactly; None when that is not known (no
+    verified zip, or more has changed)."""
+    ir = r.get("dir_irregular") or {}
+    z = r.get("zip") or {}
+    ref, _src = modcache.reference_hash(rep, e)
+    if not ir.get("zip_h1_rest") or not z.get("h1") or z["h1"] != ref:
+        return None
+    if (r.get("dir") or {}).get("h1") != ir["zip_h1_rest"]:
+        return None
+    got = ir.get("in_module") or {}
+    return dict(got) if isinstance(got, dict) else {}
+
+
+def _irregular(r: dict[str, Any]) -> list[dirhash.Problem]:
+    out = []
+    for p in (r.get("dir") or {}).get("problems") or []:
+        q = dirhash.Problem.from_json(p)
+        if q is not None:
+            out.append(q)
+    return out
+
+
+@rule("modcache-dir-tampered", Severity.ERROR, "an extracted module directory does not hash to its .ziphash (or zip), or a file of it was replaced by a link")
 def dir_tampered(ctx: Context) -> Iterator[Finding]:
     rep = _report(ctx)
     if rep is None:
@@ -120,11 +305,23 @@ def dir_tampered(ctx: Context) -> Iterator[Finding]:
         ref, source = modcache.reference_hash(rep, e)
         if ref is None:
             continue  # modcache-orphan-dir
+        mv = f"{e.path}@{e.version}"
+        kw: dict[str, Any] = {"module": e.path, "version": e.version, "fix": _fix(e)}
+        replaced = _irregular_in_module(rep, e, r)
+        if replaced is not None:
+            # The rest of the tree is intact: say what stands where a file belongs.
+            for p in _irregular(r):
+                if p.kind == "irregular" and p.name in replaced:
+                    what = f"a symbolic link to {p.target!r}" if p.target is not None else f"a {p.message}"
+                    has = "a regular file" if replaced[p.name] == "file" else "a directory"
+                    yield finding(
+                        f"{mv}: {p.name} is {what} where the module has {has}: builds compile whatever it "
+                        "points to, which lives outside the read-only cache and can change at any time",
+                        file=os.path.join(e.extracted, p.name), entry=p.name, target=p.target, **kw,
+                    )
+            continue
         if d.get("error"):
-            yield finding(
-                f"{e.path}@{e.version}: the extracted directory cannot be verified: {d['error']}",
-                file=e.extracted, module=e.path, version=e.version, fix=_fix(e),
-            )
+            yield finding(f"{mv}: the extracted directory cannot be verified: {d['error']}", file=e.extracted, **kw)
             continue
         expected = ref
         z = r.get("zip") or {}
@@ -132,15 +329,24 @@ def dir_tampered(ctx: Context) -> Iterator[Finding]:
         # extracted tree can (known, benign). Compare with the zip's files only.
         if z.get("h1") == ref and z.get("dir_entries") and z.get("h1_files"):
             expected = z["h1_files"]
-        if d.get("h1") != expected:
-            yield finding(
-                f"{e.path}@{e.version}: dir has been modified: it hashes to {d.get('h1')}, {source} says {ref}",
-                file=e.extracted, module=e.path, version=e.version, fix=_fix(e),
-                actual=d.get("h1"), expected=expected,
-            )
+        if d.get("h1") == expected:
+            continue
+        if z.get("h1") and z["h1"] != ref and d.get("h1") in (z["h1"], z.get("h1_files")):
+            continue  # the tree is the zip's: the zip and its .ziphash disagree (modcache-zip-tampered)
+        disp = _dispute(ctx, e, gomod=False)
+        if disp is not None and disp.cache_wrong and d.get("h1") in (disp.recorded or []):
+            continue  # the tree is what the database records: the cache's zip is the wrong part
+        n = sum(1 for p in _irregular(r) if p.kind == "irregular")
+        extra = f" ({n} link{'s' if n != 1 else ''} or special file{'s' if n != 1 else ''} in it not hashed: see modcache-unexpected-file)" if n else ""
+        if disp is not None and any(ln.hash == d.get("h1") for _f, ln in disp.lines):
+            extra += f"; go.sum records {d.get('h1')}, like the directory (see gosum-cache-mismatch)"
+        yield finding(
+            f"{mv}: dir has been modified: its regular files hash to {d.get('h1')}, {source} says {ref}{extra}",
+            file=e.extracted, actual=d.get("h1"), expected=expected, **kw,
+        )
 
 
-@rule("modcache-mod-tampered", Severity.ERROR, "a cached .mod file does not hash to the /go.mod line of go.sum")
+@rule("modcache-mod-tampered", Severity.ERROR, "a cached .mod file is unreadable, or go.sum and the checksum database prove it wrong")
 def mod_tampered(ctx: Context) -> Iterator[Finding]:
     rep = _report(ctx)
     if rep is None:
@@ -148,47 +354,59 @@ def mod_tampered(ctx: Context) -> Iterator[Finding]:
     lines = _sum_lines(ctx)
     for e, r in modcache.iter_entries(rep):
         m = r.get("mod")
-        if not m:
-            continue
-        recorded = lines.get((e.path, e.version, True))
-        if not recorded:
-            continue
-        if m.get("error"):
+        if m and m.get("error") and lines.get((e.path, e.version, True)):
             yield finding(
                 f"{e.path}@{e.version}: the cached .mod cannot be read: {m['error']}",
                 file=e.files.get("mod"), module=e.path, version=e.version, fix=_fix(e),
             )
-            continue
-        hashes = {ln.hash for ln in recorded}
-        if m["h1"] not in hashes:
-            where = ", ".join(f"{p}:{ln.line}" for p, ln in _where(ctx, (e.path, e.version, True))[:3])
-            yield finding(
-                f"{e.path}@{e.version}: the cached .mod hashes to {m['h1']}, go.sum records {sorted(hashes)[0]} ({where})",
-                file=e.files.get("mod"), module=e.path, version=e.version, fix=_fix(e),
-                actual=m["h1"], expected=sorted(hashes),
-            )
+    yield from _cache_side(ctx, gomod=True)
 
 
-@rule("gosum-cache-mismatch", Severity.ERROR, "a go.sum line disagrees with the module cache's hash for that version")
+@rule("gosum-cache-mismatch", Severity.ERROR, "a go.sum line and the module cache disagree on a hash (the checksum database names the wrong side when it can)")
 def gosum_cache_mismatch(ctx: Context) -> Iterator[Finding]:
-    rep = _report(ctx)
-    if rep is None:
-        return
-    for unit in [*ctx.modules, *ctx.workspaces]:
-        sf = ctx.sumfile(unit)
-        if sf is None:
-            continue
-        for ln in sf.lines:
-            if ln.gomod or ln.algorithm != "h1":
-                continue  # /go.mod lines: modcache-mod-tampered
-            h, where = modcache.cache_zip_hash(rep, (ln.path, ln.version))
-            if h is None or h == ln.hash:
-                continue
+    for d in ctx.once(_disputes):
+        e = d.entry
+        suffix = "/go.mod" if d.gomod else ""
+        for file, ln in d.lines:
+            head = f"{ln.path} {ln.version}{suffix}: go.sum records {ln.hash}, the {d.what} {d.how} {d.cache_hash}"
+            data: dict[str, Any] = {
+                "cache_hash": d.cache_hash, "cache_file": d.cache_file, "decided_by": d.source or None,
+            }
+            if d.recorded is None:
+                verdict = f"which is wrong is not known: {d.source}"
+                data["verdict"] = "undecided"
+            elif d.cache_wrong and not d.line_wrong(ln):
+                continue  # the cache is wrong and this line right: modcache-*-tampered says so
+            elif d.cache_wrong:
+                verdict = f"both are wrong: {d.source} records {', '.join(d.recorded) or 'no such hash'}"
+                data["verdict"] = "both"
+            else:
+                verdict = f"this go.sum line is wrong: {d.source} records {d.cache_hash} like the cache"
+                data["verdict"] = "go.sum"
             yield finding(
-                f"{ln.path} {ln.version}: go.sum records {ln.hash}, the module cache has {h} ({where})",
-                file=sf.path, span=ln.span, module=ln.path, version=ln.version,
-                cache_hash=h, cache_file=where,
+                f"{head} ({d.cache_file}); {verdict}",
+                file=file, span=ln.span, module=e.path, version=e.version, **data,
             )
+
+
+def _locks(ctx: Context) -> dict[str, bool | None]:
+    return {}
+
+
+def _busy(ctx: Context, e: modcache.Entry) -> str:
+    """A note for findings about an entry a running go command is writing."""
+    lock = e.files.get("lock")
+    if not lock:
+        return ""
+    cache = ctx.once(_locks)
+    if lock not in cache:
+        cache[lock] = modcache.lock_held(lock)
+    if not cache[lock]:
+        return ""
+    return (
+        f" (a go command is downloading or extracting it right now: it holds {os.path.basename(lock)} locked; "
+        "run gozt-lint again when it has finished)"
+    )
 
 
 @rule("modcache-orphan-dir", Severity.WARNING, "an extracted module directory has no .ziphash or .zip left to verify it")
@@ -211,10 +429,11 @@ def orphan_dir(ctx: Context) -> Iterator[Finding]:
             extra = f"its content ({d.get('h1') or d.get('error')}) does NOT match go.sum ({sorted(recorded)[0]})"
         else:
             extra = "no go.sum in scope records it either"
+        busy = _busy(ctx, e)
         yield finding(
             f"{e.path}@{e.version}: extracted directory with no .ziphash or .zip to check it against "
-            f"(`go mod verify` silently passes it); {extra}",
-            file=e.extracted, module=e.path, version=e.version, fix=_fix(e), h1=d.get("h1"),
+            f"(`go mod verify` silently passes it); {extra}{busy}",
+            file=e.extracted, module=e.path, version=e.version, fix=_fix(e), h1=d.get("h1"), in_progress=bool(busy),
         )
 
 
@@ -223,20 +442,20 @@ def incomplete(ctx: Context) -> Iterator[Finding]:
     rep = _report(ctx)
     if rep is None:
         return
-    for e, r in modcache.iter_entries(rep):
+    for e, _r in modcache.iter_entries(rep):
+        if not ("partial" in e.files or e.tmp or e.extracted_tmp or ("zip" in e.files and "ziphash" not in e.files)):
+            continue
         mv = f"{e.path}@{e.version}"
-        kw: dict[str, Any] = {"module": e.path, "version": e.version, "fix": _fix(e)}
+        busy = _busy(ctx, e)
+        kw: dict[str, Any] = {"module": e.path, "version": e.version, "fix": _fix(e), "in_progress": bool(busy)}
         if "partial" in e.files:
-            yield finding(f"{mv}: a .partial file is left: extraction was interrupted and the directory may be incomplete", file=e.files["partial"], **kw)
+            yield finding(f"{mv}: a .partial file is left: extraction was interrupted and the directory may be incomplete{busy}", file=e.files["partial"], **kw)
         for t in e.tmp:
-            yield finding(f"{mv}: leftover temporary file from an interrupted download", file=t, **kw)
+            yield finding(f"{mv}: leftover temporary file from an interrupted download{busy}", file=t, **kw)
         for t in e.extracted_tmp:
-            yield finding(f"{mv}: leftover temporary extraction directory (Go before 1.16)", file=t, **kw)
-        zh = r.get("ziphash")
+            yield finding(f"{mv}: leftover temporary extraction directory (Go before 1.16){busy}", file=t, **kw)
         if "zip" in e.files and "ziphash" not in e.files:
-            yield finding(f"{mv}: a .zip without its .ziphash: the download or its verification did not finish", file=e.files["zip"], **kw)
-        if zh and zh.get("error"):
-            yield finding(f"{mv}: .ziphash is not valid: {zh['error']}", file=e.files.get("ziphash"), **kw)
+            yield finding(f"{mv}: a .zip without its .ziphash: the download or its verification did not finish{busy}", file=e.files["zip"], **kw)
     for s in rep.layout.strays:
         if s.kind == "incomplete":
             yield finding(s.message, file=s.file, module=s.module, version=s.version)
@@ -283,15 +502,16 @@ def writable(ctx: Context) -> Iterator[Finding]:
         if dirs:
             parts.append(f"{len(dirs)} director{'ies' if len(dirs) != 1 else 'y'}")
         example = (files or dirs)[0]
+        busy = _busy(ctx, e)
         yield finding(
             f"{e.path}@{e.version}: {' and '.join(parts)} writable (e.g. {example}); the go command makes extracted modules "
-            "read-only so an editor or tool can't change them unnoticed",
+            f"read-only so an editor or tool can't change them unnoticed{busy}",
             file=os.path.join(e.extracted, example) if example != "." else e.extracted,
-            module=e.path, version=e.version, writable_files=files[:50], writable_dirs=dirs[:50],
+            module=e.path, version=e.version, writable_files=files[:50], writable_dirs=dirs[:50], in_progress=bool(busy),
         )
 
 
-@rule("modcache-unexpected-file", Severity.WARNING, "a symlink, FIFO, device, hard link, stray file or unsafe zip entry in the module cache")
+@rule("modcache-unexpected-file", Severity.WARNING, "a symlink, FIFO, device, hard link, stray file, unsafe zip entry or zip entry the go command never writes in the module cache")
 def unexpected_file(ctx: Context) -> Iterator[Finding]:
     rep = _report(ctx)
     if rep is None:
@@ -303,18 +523,26 @@ def unexpected_file(ctx: Context) -> Iterator[Finding]:
         mv = f"{e.path}@{e.version}"
         kw: dict[str, Any] = {"module": e.path, "version": e.version, "fix": _fix(e)}
         z = r.get("zip") or {}
-        zprobs = z.get("problems") or []
-        for name, msg in zprobs[:MAX_PER_ENTRY]:
-            yield finding(f"{mv}: zip entry {name!r}: {msg} (never extracted)", file=e.files.get("zip"), entry=name, **kw)
+        zprobs = [q for q in (dirhash.Problem.from_json(p) for p in z.get("problems") or []) if q is not None]
+        for p in zprobs[:MAX_PER_ENTRY]:
+            if p.kind == "omitted":
+                msg = f"{mv}: zip entry {p.name!r}: {p.message}; the go command never writes it, yet extracts it"
+            else:
+                msg = f"{mv}: zip entry {p.name!r}: {p.message} (never extracted)"
+            yield finding(msg, file=e.files.get("zip"), entry=p.name, **kw)
         if len(zprobs) > MAX_PER_ENTRY:
             yield finding(f"{mv}: {len(zprobs) - MAX_PER_ENTRY} more bad zip entries", file=e.files.get("zip"), **kw)
-        d = r.get("dir") or {}
-        dprobs = d.get("problems") or []
-        for name, msg in dprobs[:MAX_PER_ENTRY]:
-            yield finding(
-                f"{mv}: {msg} in the extracted module (the go command only ever writes regular files; never followed)",
-                file=os.path.join(e.extracted or "", name), **kw,
-            )
+        replaced = _irregular_in_module(rep, e, r) or {}
+        dprobs = [p for p in _irregular(r) if not (p.kind == "irregular" and p.name in replaced)]
+        for p in dprobs[:MAX_PER_ENTRY]:
+            if p.kind == "unreadable":
+                msg = f"{mv}: {p.name}: {p.message}"
+            else:
+                msg = (
+                    f"{mv}: {p.name} is a {p.message} in the extracted module "
+                    "(the go command only ever writes regular files; never followed)"
+                )
+            yield finding(msg, file=os.path.join(e.extracted or "", p.name), entry=p.name, target=p.target, **kw)
         if len(dprobs) > MAX_PER_ENTRY:
             yield finding(f"{mv}: {len(dprobs) - MAX_PER_ENTRY} more irregular entries", file=e.extracted, **kw)
 

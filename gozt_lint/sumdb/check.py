@@ -157,9 +157,55 @@ def setup(ctx: Context) -> tuple[Report, sc.Client | None]:
     return rep, client
 
 
+def ready_client(ctx: Context) -> tuple[Report, sc.Client | None]:
+    """The configured database's client with its signed heads loaded (and, online,
+    the database's latest fetched): one per run, shared by this family and by the
+    modcache family when it asks the database to settle a go.sum/cache dispute."""
+    return ctx.once(_ready)
+
+
+def _ready(ctx: Context) -> tuple[Report, sc.Client | None]:
+    rep, client = setup(ctx)
+    if client is not None:
+        client.load_latest()
+        if client.remote is not None:
+            client.fetch_latest()
+    return rep, client
+
+
+def verified_record(ctx: Context, path: str, version: str) -> tuple[sc.Lookup | None, str]:
+    """The checksum database's verified record of ``path@version`` (offline from
+    the caches, or fetched with --online) and where it is from, or None and why
+    there is none."""
+    env = ctx.env
+    rep, client = ready_client(ctx)
+    if client is None or rep.db is None:
+        gosumdb = env.get("GOSUMDB")
+        return None, "GOSUMDB=off" if gosumdb == "off" else f"GOSUMDB={gosumdb!r} is not usable"
+    db = rep.db.name
+    if path in NOT_IN_SUMDB:
+        return None, f"{path} is never in a checksum database"
+    if not uses_sumdb(path, rep.nosumdb):
+        return None, f"GONOSUMDB/GOPRIVATE pattern {matching_pattern(rep.nosumdb, path)!r} keeps it out of {db}"
+    lk = client.lookup(path, version)
+    if lk.status == sc.VERIFIED:
+        tree = lk.head.tree.n if lk.head else None
+        return lk, f"{db} (record #{lk.record_id}, tree {tree})"
+    why = {
+        sc.MISSING: f"no {db} record of it is cached" + ("" if client.remote else "; run with --online to decide"),
+        sc.UNPROVABLE: f"its {db} record is cached but not the tiles that prove it" + ("" if client.remote else "; run with --online to decide"),
+        sc.NOT_FOUND: f"{db} has no record of it",
+        sc.UNREACHABLE: f"{db} is unreachable",
+        sc.INVALID: f"it cannot be looked up ({lk.reason})",
+    }.get(lk.status, f"its cached {db} record failed verification (see sumdb-bad-signature)")
+    return None, why
+
+
 def report(ctx: Context) -> Report:
     """Verify everything in scope against the configured database (see the module doc)."""
-    rep, client = setup(ctx)
+    rep, client = ready_client(ctx)
+    ctx.verified("gosum_lines_against_sumdb", 0)
+    ctx.verified("cached_versions_against_sumdb", 0)
     if client is None or rep.db is None:
         return rep
     # What to verify: go.sum lines in scope, then cached module versions.
@@ -181,9 +227,7 @@ def report(ctx: Context) -> Report:
         if uses_sumdb(key[0], rep.nosumdb):
             wanted[key] = None
 
-    client.load_latest()
     if client.remote is not None:
-        client.fetch_latest()
         client.prefetch(wanted)
     for key in wanted:
         client.lookup(*key)
@@ -204,6 +248,8 @@ def report(ctx: Context) -> Report:
         for text in c.notes:
             ctx.note(text)
     ctx.note(_summary(rep, client))
+    ctx.verified("gosum_lines_against_sumdb", rep.lines_verified)
+    ctx.verified("cached_versions_against_sumdb", rep.cache_verified)
     return rep
 
 
