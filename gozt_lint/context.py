@@ -143,6 +143,11 @@ class Context:
         self._lock = threading.RLock()
         self.units: list[Unit] = []
         self._parsed: dict[tuple[str, str], Any] = {}
+        # Set by engine.select_rules (the one place that decides them): whether this
+        # run does deep work (reads caches, loads module graphs) and which rule
+        # families it runs (None: not decided by the engine, as in direct API use).
+        self.deep = False
+        self.families: frozenset[str] | None = None
 
     # -- scope ---------------------------------------------------------------------
 

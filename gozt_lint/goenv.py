@@ -70,7 +70,12 @@ POLICY_VARS = (
 
 # What we ask `go env -json` for: values only the binary knows, none of the
 # "costly" ones (CGO_*, GOGCCFLAGS, PKG_CONFIG) that open and write the build cache.
-GO_ENV_KEYS = ("GOROOT", "GOVERSION", "GOTOOLDIR", "GOEXE", "GOHOSTOS", "GOHOSTARCH", "GOOS", "GOARCH")
+# CGO_ENABLED and the architecture levels are cheap too, and decide which files a build
+# compiles (the module graph's package loader evaluates build constraints with them).
+GO_ENV_KEYS = (
+    "GOROOT", "GOVERSION", "GOTOOLDIR", "GOEXE", "GOHOSTOS", "GOHOSTARCH", "GOOS", "GOARCH",
+    "CGO_ENABLED", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64",
+)
 
 # Built-in defaults where neither the environment nor a file sets a value. (When
 # GOROOT/go.env lacks GOTOOLCHAIN the go command does not switch: "local".)

@@ -157,9 +157,16 @@ def setup(ctx: Context) -> tuple[Report, sc.Client | None]:
     return rep, client
 
 
+def shared(ctx: Context) -> tuple[Report, sc.Client | None]:
+    """The run's one client (and report) for the configured database: the module
+    graph asks it for records of go.mod files go.sum lacks, the sumdb family checks
+    everything with it, and neither verifies a record twice."""
+    return ctx.once(setup)
+
+
 def report(ctx: Context) -> Report:
     """Verify everything in scope against the configured database (see the module doc)."""
-    rep, client = setup(ctx)
+    rep, client = shared(ctx)
     if client is None or rep.db is None:
         return rep
     # What to verify: go.sum lines in scope, then cached module versions.
