@@ -111,6 +111,8 @@ class Graph:
     provenance: dict[tuple[str, str], str] = field(default_factory=dict)
     build_config: str = ""  # the configuration packages were loaded for
     providers: set[tuple[str, str]] = field(default_factory=set)  # zip needs that provide packages
+    # The requirement graph behind ``modules`` (`go mod graph`): module version -> its requirements.
+    requirements: dict[MV, list[MV]] = field(default_factory=dict)
 
     def module(self, path: str) -> Module | None:
         for m in self.modules or ():
@@ -1031,9 +1033,13 @@ def load(ctx: Context, unit: Unit, *, needs: bool = True) -> Graph | None:
     # The build list (`go list -m all`): the whole graph from the roots.
     modules = ug.modules()
     updated = modules is not None and not ug.roots_consistent()
+    requirements = dict(ug.full.required) if ug.full is not None else {}
     if not needs or _vendor_mode(ctx, ug):
         _notes(ctx, ug)
-        return Graph(str(where), modules, None, updated, None, ug.complete, dict(ug.provenance), describe_tags(ctx, ug.tags))
+        return Graph(
+            str(where), modules, None, updated, None, ug.complete, dict(ug.provenance), describe_tags(ctx, ug.tags),
+            requirements=requirements,
+        )
     # The needs: replay `go test ./...`, which loads everything `go build ./...` does.
     # The go.mod files read above are cached; only what this replay reads counts.
     ug.gomod_reads.clear()
@@ -1050,11 +1056,11 @@ def load(ctx: Context, unit: Unit, *, needs: bool = True) -> Graph | None:
     res = pkgload.load(ug, ug.root_packages())
     if res.unknown:
         ug.complete = False
-    # In a workspace go.sum is not demanded up front: a line the go command had to
-    # add is an error when `go build` keeps it, and before go 1.21 it does not keep
-    # the go.mod line of a module read only because it provides a package.
-    keep_all = not ug.ws or gover.compare(ug.go_version, STRICT_VERSION) >= 0
-    needed_gomod = {(m.path, m.version + "/go.mod") for m, in_graph in ug.gomod_reads.items() if in_graph or keep_all}
+    # Every go.mod read needs its line. (In a workspace the go command does not demand
+    # lines up front: it asks the checksum database for a missing one, fails offline,
+    # and otherwise writes it to go.work.sum: trust on first use, which go.sum is there
+    # to prevent. So the same lines count.)
+    needed_gomod = {(m.path, m.version + "/go.mod") for m in ug.gomod_reads}
     needed_zip = {(m.path, m.version) for m in ug.zip_fetches}
     providers = set()
     for mv in set(res.providers.values()):
@@ -1064,7 +1070,7 @@ def load(ctx: Context, unit: Unit, *, needs: bool = True) -> Graph | None:
     _notes(ctx, ug, res)
     return Graph(
         str(where), modules, needed_gomod, updated, needed_zip, ug.complete, dict(ug.provenance), describe_tags(ctx, ug.tags),
-        providers,
+        providers, requirements,
     )
 
 
