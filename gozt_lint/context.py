@@ -221,6 +221,20 @@ class Context:
         return found
 
     @property
+    def checkout(self) -> Path | None:
+        """The checkout under inspection, whose programs are never run: the git work
+        tree, else the directory of the nearest go.mod/go.work above the working
+        directory (not the working directory itself: that may be $HOME, holding the
+        user's own toolchains)."""
+        if self.repo_root is not None:
+            return self.repo_root
+        for name in ("go.work", "go.mod"):
+            p = find_upward(self.cwd, name)
+            if p is not None:
+                return p.parent
+        return None
+
+    @property
     def modules(self) -> list[Unit]:
         return [u for u in self.units if u.kind == "mod"]
 
