@@ -139,12 +139,15 @@ def resolve_base(ctx: Context, root: Path) -> Base | None:
     An explicit ``--base`` that cannot be used raises GoztError (exit 2); without
     one, a missing upstream gives None and the caller falls back.
     """
-    import git  # GitPython: off the hook's path
-
     explicit = ctx.options.base
     exe = gitio.find_git(ctx.environ, root)
     if exe is None:
         raise gitio.GitError("git is not installed (not found on PATH outside the repository)")
+    # Importing GitPython runs `git version`, found on the process's PATH (relative
+    # entries too, against the working directory: the checkout's ./git): name ours first.
+    os.environ["GIT_PYTHON_GIT_EXECUTABLE"] = exe
+    import git  # GitPython: off the hook's path
+
     try:
         # GitPython runs `git` by name from the process's PATH; name ours, and give its
         # processes the same safe settings as ours (they never read the working tree).
