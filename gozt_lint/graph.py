@@ -1102,9 +1102,14 @@ def _notes(ctx: Context, ug: _UnitGraph, res: Any = None) -> None:
         ctx.note(f"graph: {n}")
     if ug.missing_mods:
         ctx.note(
-            f"graph: {where}: {len(set(ug.missing_mods))} go.mod file(s) the go command would read are not in the "
-            f"module cache: {_list(ug.missing_mods)}; the requirements below them are unknown "
-            "(`go mod download` fills the cache)"
+            f"graph: {where}: {len(set(ug.missing_mods))} go.mod file(s) the go command would read could not be read "
+            f"from the module cache: {_list(ug.missing_mods)}; the requirements below them are unknown"
+        )
+    odd = sorted({f"{p} ({what})" for src in list(ug.st.sources.values()) if src.local for p, what in getattr(src, "odd", ())})
+    if odd:
+        ctx.note(
+            f"graph: {len(odd)} .go file(s) in the checkout are not regular files; the go command skips them, and so "
+            f"did gozt-lint (never opened): {_list(odd)}"
         )
     if ug.unverified_mods:
         ctx.note(

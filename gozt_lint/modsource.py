@@ -76,6 +76,7 @@ class DirSource(Source):
         self.kind = "dir" if local else "tree"
         self.key = (self.kind, root)
         self._entries: dict[str, dict[str, str] | None] = {}
+        self.odd: list[tuple[str, str]] = []  # .go names that are not regular files
 
     def describe(self) -> str:
         return self.root
@@ -93,11 +94,15 @@ class DirSource(Source):
             it = os.scandir(d)
         except OSError:
             return None
+        from gozt_lint.fileio import file_kind
+
         out: dict[str, str] = {}
         with it:
             for ent in it:
+                link = False
                 try:
                     if ent.is_symlink():
+                        link = True
                         try:
                             st = os.stat(ent.path)
                         except OSError:
@@ -109,7 +114,11 @@ class DirSource(Source):
                 except OSError:
                     out[ent.name] = OTHER
                     continue
-                out[ent.name] = FILE if stat.S_ISREG(mode) else DIR if stat.S_ISDIR(mode) else OTHER
+                kind = FILE if stat.S_ISREG(mode) else DIR if stat.S_ISDIR(mode) else OTHER
+                out[ent.name] = kind
+                if kind == OTHER and ent.name.endswith(".go"):
+                    what = file_kind(mode)
+                    self.odd.append((ent.path, f"a link to a {what}" if link else f"a {what}"))
         return out
 
     def read(self, rel: str, limit: int) -> bytes | None:
