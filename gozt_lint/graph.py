@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,28 +91,62 @@ class Module:
         return out
 
 
-@dataclass
 class Graph:
-    unit_main: str
-    # The build list as `go list -m all` prints it; None when a go.mod it needs
-    # could not be read (see the notes).
-    modules: list[Module] | None
-    # (path, "version/go.mod") of the go.sum lines `go build ./...` and `go test
-    # ./...` need (the go.mod files they read); None in vendor mode.
-    needed_gomod: set[tuple[str, str]] | None = None
-    gomod_updated: bool = False  # the go.mod's roots are not what the graph selects
-    # (path, version) of the zip lines they need (the modules they fetch).
-    needed_zip: set[tuple[str, str]] | None = None
-    # False when something needed could not be read: the needs above are then
-    # certain but maybe not all.
-    complete: bool = True
-    # Why the go.mod or zip of a needed module version was or was not verified:
-    # (path, version) -> "go.sum", "checksum database", "unverified ...", "missing ...".
-    provenance: dict[tuple[str, str], str] = field(default_factory=dict)
-    build_config: str = ""  # the configuration packages were loaded for
-    providers: set[tuple[str, str]] = field(default_factory=set)  # zip needs that provide packages
-    # The requirement graph behind ``modules`` (`go mod graph`): module version -> its requirements.
-    requirements: dict[MV, list[MV]] = field(default_factory=dict)
+    """One unit's module graph and needs.
+
+    ``needed_gomod``: (path, "version/go.mod") of the go.sum lines `go build ./...` and
+    `go test ./...` need (the go.mod files they read); ``needed_zip``: (path, version)
+    of the zip lines (the modules they fetch); both None in vendor mode or when only
+    the build list was asked for. ``complete`` is False when something needed could not
+    be read: the needs are then certain but maybe not all. ``provenance`` says how each
+    needed go.mod and module tree was verified ("go.sum", "the checksum database",
+    "unverified: ...", "missing: ..."). The build list (``modules``, as `go list -m all`
+    prints it, None when a go.mod it needs could not be read) and the requirement graph
+    behind it (``requirements``, `go mod graph`) are computed on first use.
+    """
+
+    def __init__(
+        self,
+        unit_main: str,
+        needed_gomod: set[tuple[str, str]] | None = None,
+        needed_zip: set[tuple[str, str]] | None = None,
+        complete: bool = True,
+        provenance: dict[tuple[str, str], str] | None = None,
+        build_config: str = "",
+        providers: set[tuple[str, str]] | None = None,
+        build_list: Any = None,
+    ) -> None:
+        self.unit_main = unit_main
+        self.needed_gomod = needed_gomod
+        self.needed_zip = needed_zip
+        self.complete = complete
+        self.provenance = provenance or {}
+        self.build_config = build_config  # the configuration packages were loaded for
+        self.providers = providers or set()  # zip needs that provide packages
+        self._build_list = build_list
+        self._computed: tuple[list[Module] | None, dict[MV, list[MV]], bool] | None = None
+
+    def __repr__(self) -> str:
+        return f"Graph({self.unit_main!r}, {len(self.needed_gomod or ())} go.mod needs, {len(self.needed_zip or ())} zip needs)"
+
+    def _compute(self) -> tuple[list[Module] | None, dict[MV, list[MV]], bool]:
+        if self._computed is None:
+            self._computed = self._build_list() if self._build_list is not None else (None, {}, False)
+            self._build_list = None
+        return self._computed
+
+    @property
+    def modules(self) -> list[Module] | None:
+        return self._compute()[0]
+
+    @property
+    def requirements(self) -> dict[MV, list[MV]]:
+        return self._compute()[1]
+
+    @property
+    def gomod_updated(self) -> bool:
+        """The go.mod's roots are not what the graph selects (the go command would change it)."""
+        return self._compute()[2]
 
     def module(self, path: str) -> Module | None:
         for m in self.modules or ():
@@ -201,6 +235,10 @@ class Store:
             self.modcache = resolve_root(self.modcache)
         self.gomods: dict[MV, _GoMod] = {}
         self.summaries: dict[str, Summary | str] = {}  # h1 -> summary or parse error
+        self.cached_summaries: dict[MV, tuple[Summary | None, str | None, str | None]] = {}
+        self.dir_summaries: dict[str, tuple[Summary | None, str]] = {}
+        self.unit_summaries: dict[tuple[Any, ...], Summary | None] = {}
+        self.go_files: dict[tuple[Any, str], bool] = {}
         self.contents: dict[tuple[MV, str | None], _Content] = {}
         self.scans: dict[tuple[Any, ...], Scan | None] = {}
         self.sources: dict[tuple[str, ...], Source] = {}
@@ -298,6 +336,43 @@ class Store:
                 self.summaries[key] = s
             self.memo.set("gomod-summary\0" + key, _summary_to_json(s))
         return s
+
+    def cached_summary(self, mv: MV) -> tuple[Summary | None, str | None, str | None]:
+        """(summary, why not, h1 of the go.mod) of a cached go.mod, once per run."""
+        with self.lock:
+            hit = self.cached_summaries.get(mv)
+        if hit is not None:
+            return hit
+        gm = self.gomod(mv)
+        if gm.data is None:
+            got: tuple[Summary | None, str | None, str | None] = (None, gm.why, None)
+        else:
+            try:
+                got = (self.parse(gm.data, gm.h1, gm.file), None, gm.h1)
+            except _ModFileError as e:
+                got = (None, str(e), gm.h1)
+        with self.lock:
+            return self.cached_summaries.setdefault(mv, got)
+
+    def dir_summary(self, d: str) -> tuple[Summary | None, str]:
+        """The go.mod of a replacement directory (the checkout's, or an editor buffer),
+        parsed once per run through the context, as every unit of the run sees it."""
+        from gozt_lint.context import unit_for
+
+        with self.lock:
+            hit = self.dir_summaries.get(d)
+        if hit is not None:
+            return hit
+        u = unit_for(Path(d) / "go.mod")
+        mf = self.ctx.modfile(u) if u is not None else None
+        if mf is None:
+            got: tuple[Summary | None, str] = (None, f"{Path(d) / 'go.mod'} cannot be read")
+        elif not mf.syntax_ok or any(e.stage == "parse" for e in mf.errors):
+            got = (None, f"{mf.path} does not parse; the go command refuses this graph")
+        else:
+            got = (summary_of(mf), "")
+        with self.lock:
+            return self.dir_summaries.setdefault(d, got)
 
     # -- the checksum database's cached records ---------------------------------------------
 
@@ -519,6 +594,7 @@ class _UnitGraph:
         self.reps_exact: dict[tuple[str, str], _Rep] = {}
         self.reps_any: dict[str, _Rep] = {}
         self.excluded: set[MV] = set()
+        self._excl_key: tuple[MV, ...] = ()
         self.direct: set[str] = set()
         self.roots: list[MV] = []
         self.go_version = "1.16"
@@ -536,6 +612,9 @@ class _UnitGraph:
         self.in_graph_load = False
         self.failed: set[MV] = set()  # go.mod files that could not be read or used
         self.tags: bc.Tags | None = None
+        self._max_root: dict[str, str] | None = None
+        self._fetched: dict[MV, Any] = {}
+        self._resolved: dict[MV, tuple[MV, str | None]] = {}
         self.lazy = True
         self.spot_check = False
 
@@ -584,6 +663,7 @@ class _UnitGraph:
             self.direct = {r.path for r in mf.require if not r.indirect}
             self.pruning = pruning_for(self.go_version)
             self.roots = mvs.mod_sort(roots + self._go_roots())
+        self._excl_key = tuple(sorted(self.excluded))
         self._load_sums()
         return True
 
@@ -649,13 +729,18 @@ class _UnitGraph:
 
     def resolve(self, mv: MV) -> tuple[MV, str | None]:
         """(the module version actually used, its directory when replaced by one)."""
+        got = self._resolved.get(mv)
+        if got is not None:
+            return got
         rep = self.replacement(mv)
         if rep is None:
-            return mv, None
-        if rep.new_version is None:
-            d = os.path.normpath(os.path.join(rep.base, rep.new_path))
-            return MV(rep.new_path, ""), d
-        return MV(rep.new_path, rep.new_version), None
+            got = (mv, None)
+        elif rep.new_version is None:
+            got = (MV(rep.new_path, ""), os.path.normpath(os.path.join(rep.base, rep.new_path)))
+        else:
+            got = (MV(rep.new_path, rep.new_version), None)
+        self._resolved[mv] = got
+        return got
 
     def summary(self, mv: MV) -> Summary | None:
         """goModSummary: the requirements of mv (after its replacement), excluded
@@ -668,7 +753,19 @@ class _UnitGraph:
                 else:
                     self.gomod_reads.setdefault(actual, False)
         if mv not in self.summaries:
-            self.summaries[mv] = self._summary(mv)
+            # Units of a monorepo share most versions, replacements and (no) excludes: the
+            # summary is computed once per run for each such combination.
+            actual, d = self.resolve(mv)
+            key = (mv, actual, d, self._excl_key)
+            hit = self.st.unit_summaries.get(key, self.st)
+            if hit is self.st or (self.ws and not mv.version):
+                missing, notes = len(self.missing_mods), len(self.notes)
+                hit = self._summary(mv)
+                if len(self.missing_mods) == missing and len(self.notes) == notes and not (self.ws and not mv.version):
+                    self.st.unit_summaries[key] = hit
+            elif hit is not None and not is_toolchain(mv.path) and d is None and actual.version:
+                self._verify_gomod(actual, self.st.cached_summary(actual)[2])
+            self.summaries[mv] = hit  # type: ignore[assignment]
         s = self.summaries[mv]
         if s is None:
             self.failed.add(mv)
@@ -684,18 +781,20 @@ class _UnitGraph:
             return self._exclude(summary_of(self.main_paths[mv.path].mf))
         actual, d = self.resolve(mv)
         if d is not None:
-            return self._dir_summary(mv, d)
-        gm = self.st.gomod(actual)
+            s, why = self.st.dir_summary(d)
+            if s is None:
+                self.notes.append(f"{self.unit.main}: the replacement of {mv.path} by the directory {d}: {why}")
+                return None
+            return self._exclude(s)
         key = f"{actual.path}@{actual.version}"
-        if gm.data is None:
-            self.missing_mods.append(f"{key} ({gm.why})")
-            self.provenance[(actual.path, actual.version + "/go.mod")] = f"missing: {gm.why}"
+        s, why, h1 = self.st.cached_summary(actual)
+        if why is not None and h1 is None:
+            self.missing_mods.append(f"{key} ({why})")
+            self.provenance[(actual.path, actual.version + "/go.mod")] = f"missing: {why}"
             return None
-        self._verify_gomod(actual, gm.h1)
-        try:
-            s = self.st.parse(gm.data, gm.h1, gm.file)
-        except _ModFileError as e:
-            self.notes.append(f"{self.unit.main}: {key}: the cached go.mod does not parse ({e}); the go command refuses it too")
+        self._verify_gomod(actual, h1)
+        if s is None:
+            self.notes.append(f"{self.unit.main}: {key}: the cached go.mod does not parse ({why}); the go command refuses it too")
             return None
         if s.module and s.module not in (mv.path, actual.path):
             self.notes.append(
@@ -704,26 +803,6 @@ class _UnitGraph:
             )
             return None
         return self._exclude(s)
-
-    def _dir_summary(self, mv: MV, d: str) -> Summary | None:
-        from gozt_lint.errors import InputError
-        from gozt_lint.fileio import read_input
-        from gozt_lint.modfile import parse_gomod
-
-        f = Path(d) / "go.mod"
-        key = str(f.resolve()) if f.exists() else str(f)
-        data = self.ctx.overlay.get(key)
-        if data is None:
-            try:
-                data = read_input(f, MAX_GO_MOD)
-            except InputError as e:
-                self.notes.append(f"{self.unit.main}: the replacement of {mv.path} by the directory {d}: {e}")
-                return None
-        mf = parse_gomod(str(f), data, lax=True)
-        if any(e.stage != "load" for e in mf.errors):
-            self.notes.append(f"{self.unit.main}: {f} does not parse; the go command refuses this graph")
-            return None
-        return self._exclude(summary_of(mf))
 
     def _exclude(self, s: Summary) -> Summary:
         if not self.excluded or not any(r in self.excluded for r in s.requires):
@@ -833,11 +912,13 @@ class _UnitGraph:
             return ""
         if self.ws:
             return None
-        best: str | None = None
-        for r in self.roots:
-            if r.path == path and (best is None or mvs.cmp_version(path, best, r.version) < 0):
-                best = r.version
-        return best
+        if self._max_root is None:
+            top: dict[str, str] = {}
+            for r in self.roots:
+                if r.path not in top or mvs.cmp_version(r.path, top[r.path], r.version) < 0:
+                    top[r.path] = r.version
+            self._max_root = top
+        return self._max_root.get(path)
 
     def selected(self, path: str) -> str:
         return self.read_graph().selected(path)
@@ -888,6 +969,18 @@ class _UnitGraph:
         return self.st.sumdb_hashes(mv.path, mv.version, gomod=False) or []
 
     def fetch(self, mv: MV) -> Source | Unknown | None:
+        hit = self._fetched.get(mv, self)
+        if hit is not self:
+            if hit is not None and not isinstance(hit, Source):
+                self.zip_fetches.add(hit.mv)  # an Unknown: still a zip the go command fetches
+            elif hit is not None and not hit.local:
+                self.zip_fetches.add(self.resolve(mv)[0])
+            return hit  # type: ignore[return-value]
+        got = self._fetch(mv)
+        self._fetched[mv] = got
+        return got
+
+    def _fetch(self, mv: MV) -> Source | Unknown | None:
         from gozt_lint.pkgload import Unknown
 
         if self.is_main(mv.path) and not mv.version:
@@ -1030,23 +1123,27 @@ def load(ctx: Context, unit: Unit, *, needs: bool = True) -> Graph | None:
         )
         return None
     ug.tags = build_tags(ctx, ug.go_version, ug.toolchain)
-    # The build list (`go list -m all`): the whole graph from the roots.
-    modules = ug.modules()
-    updated = modules is not None and not ug.roots_consistent()
-    requirements = dict(ug.full.required) if ug.full is not None else {}
+    config = describe_tags(ctx, ug.tags)
+
+    def build_list() -> tuple[list[Module] | None, dict[MV, list[MV]], bool]:
+        # After the needs were taken: what this reads is not a need.
+        ug.in_graph_load = False
+        modules = ug.modules()
+        requirements = dict(ug.full.required) if ug.full is not None else {}
+        updated = modules is not None and not ug.roots_consistent()
+        for n in ug.notes:
+            ctx.note(f"graph: {n}")
+        if modules is None and ug.missing_mods:
+            ctx.note(
+                f"graph: {where}: the build list is not known: go.mod file(s) it needs could not be read from the "
+                f"module cache: {_list(ug.missing_mods)}"
+            )
+        return modules, requirements, updated
+
     if not needs or _vendor_mode(ctx, ug):
         _notes(ctx, ug)
-        return Graph(
-            str(where), modules, None, updated, None, ug.complete, dict(ug.provenance), describe_tags(ctx, ug.tags),
-            requirements=requirements,
-        )
+        return Graph(str(where), None, None, ug.complete, ug.provenance, config, build_list=build_list)
     # The needs: replay `go test ./...`, which loads everything `go build ./...` does.
-    # The go.mod files read above are cached; only what this replay reads counts.
-    ug.gomod_reads.clear()
-    ug.zip_fetches.clear()
-    ug.full = None
-    ug.complete = True
-    ug.failed.clear()
     if ug.pruning == UNPRUNED:
         ug.read_graph()  # loadFromRoots loads an unpruned graph before any package
     from gozt_lint import pkgload
@@ -1069,8 +1166,7 @@ def load(ctx: Context, unit: Unit, *, needs: bool = True) -> Graph | None:
             providers.add((actual.path, actual.version))
     _notes(ctx, ug, res)
     return Graph(
-        str(where), modules, needed_gomod, updated, needed_zip, ug.complete, dict(ug.provenance), describe_tags(ctx, ug.tags),
-        providers, requirements,
+        str(where), needed_gomod, needed_zip, ug.complete, dict(ug.provenance), config, providers, build_list=build_list
     )
 
 

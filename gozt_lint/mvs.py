@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections import deque
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple  # noqa: F401
 
 from gozt_lint import gover
 from gozt_lint import module as mod
@@ -56,26 +56,63 @@ def cmp_version(path: str, v1: str, v2: str) -> int:
     return mod_compare(path, v1, v2)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _semver_key(v: str) -> tuple[object, ...]:
+    """A tuple that orders as semver.Compare (invalid versions first, all equal)."""
+    p = mod._parse(v)
+    if p is None:
+        return (0,)
+    maj, mnr, pat, pre, _build = p
+    if pre:
+        ids = tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in pre[1:].split("."))
+        pk: tuple[object, ...] = (0, ids)
+    else:
+        pk = (1, ())
+    return (1, int(maj), int(mnr), int(pat), pk)
+
+
+_GO_KEY = functools.cmp_to_key(gover.compare)
+
+
+def version_key(path: str, v: str) -> tuple[object, ...]:
+    """A key ordering the versions of one path as :func:`cmp_version` does."""
+    if v == "":
+        return (3,)
+    if path == "go":
+        return (1, _GO_KEY(v))
+    if path == "toolchain":
+        return (1, _GO_KEY(_toolchain_version(v)))
+    return _semver_key(v)
+
+
 def sort_key(m: MV) -> tuple[str, object]:
     """gover.ModSort order: by path, then version."""
-    return (m.path, functools.cmp_to_key(lambda a, b: cmp_version(m.path, a, b))(m.version))
+    return (m.path, version_key(m.path, m.version))
 
 
 def mod_sort(ms: Iterable[MV]) -> list[MV]:
     return sorted(ms, key=sort_key)
 
 
+_NONE = (0,)  # "none": below every version (and equal to an invalid one, as semver.Compare)
+
+
 class Graph:
-    def __init__(self, roots: Iterable[MV], cmp: Callable[[str, str, str], int] = cmp_version) -> None:
-        self.cmp = cmp
+    def __init__(self, roots: Iterable[MV]) -> None:
         self.roots = list(roots)
         self.required: dict[MV, list[MV]] = {}
         self.is_root: dict[MV, bool] = {}
         self._selected: dict[str, str] = {}
+        self._keys: dict[str, tuple[object, ...]] = {}
         for m in self.roots:
             self.is_root[m] = True
-            if self.cmp(m.path, self.selected(m.path), m.version) < 0:
-                self._selected[m.path] = m.version
+            self._raise(m)
+
+    def _raise(self, m: MV) -> None:
+        k = version_key(m.path, m.version)
+        if k > self._keys.get(m.path, _NONE):  # type: ignore[operator]
+            self._keys[m.path] = k
+            self._selected[m.path] = m.version
 
     def require(self, m: MV, reqs: list[MV]) -> None:
         if m not in self.is_root:
@@ -83,10 +120,15 @@ class Graph:
         if m in self.required:
             raise ValueError(f"requirements of {m} have already been set")
         self.required[m] = reqs
+        is_root, keys, selected = self.is_root, self._keys, self._selected
         for dep in reqs:
-            self.is_root.setdefault(dep, False)
-            if self.cmp(dep.path, self.selected(dep.path), dep.version) < 0:
-                self._selected[dep.path] = dep.version
+            if dep not in is_root:
+                is_root[dep] = False
+            path = dep.path
+            k = version_key(path, dep.version)
+            if k > keys.get(path, _NONE):  # type: ignore[operator]
+                keys[path] = k
+                selected[path] = dep.version
 
     def required_by(self, m: MV) -> list[MV] | None:
         return self.required.get(m)
