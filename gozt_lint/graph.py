@@ -1089,19 +1089,10 @@ def _host_arch() -> str:
 
 
 def _vendor_mode(ctx: Context, ug: _UnitGraph) -> bool:
-    from gozt_lint.rules.env import split_goflags
-    from gozt_lint.sumneeds import _files_only_env
+    from gozt_lint.sumneeds import builds_from_vendor
 
-    env = ctx.env if ctx.options.env else ctx.once(_files_only_env)
-    mode = None
-    for w in split_goflags(env.get("GOFLAGS")) or []:
-        name, _, value = w.lstrip("-").partition("=")
-        if name == "mod" and w.startswith("-"):
-            mode = value
-    if mode is not None:
-        return mode == "vendor"
-    vendor = Path(ug.unit.dir) / "vendor"
-    return vendor.is_dir() and gover.compare(ug.go_version, "1.14") >= 0
+    mf = ctx.modfile(ug.unit)
+    return mf is not None and builds_from_vendor(ctx, ug.unit, mf)
 
 
 def load(ctx: Context, unit: Unit, *, needs: bool = True) -> Graph | None:
@@ -1124,6 +1115,15 @@ def load(ctx: Context, unit: Unit, *, needs: bool = True) -> Graph | None:
         return None
     ug.tags = build_tags(ctx, ug.go_version, ug.toolchain)
     config = describe_tags(ctx, ug.tags)
+    local = gover.from_toolchain(ctx.env.go_version or "")
+    need = max((v for v in (ug.go_version, gover.from_toolchain(ug.toolchain or "")) if v), key=_GoVer)
+    if local and gover.compare(need, local) > 0 and gover.compare(running_go(ctx, ug.go_version, ug.toolchain), need) < 0:
+        # Not a cache problem and not the graph's: this go refuses the module outright.
+        ctx.note(
+            f"graph: {where} asks for go {need} and GOTOOLCHAIN={ctx.env.get('GOTOOLCHAIN') or 'local'} keeps the local "
+            f"go {local}, which refuses to build it; the module graph and the go.sum lines it needs do not depend on "
+            f"that and were computed all the same (build constraints evaluated for go1.{gover.parse(local).minor})"
+        )
 
     def build_list() -> tuple[list[Module] | None, dict[MV, list[MV]], bool]:
         # After the needs were taken: what this reads is not a need.
@@ -1168,6 +1168,9 @@ def load(ctx: Context, unit: Unit, *, needs: bool = True) -> Graph | None:
     return Graph(
         str(where), needed_gomod, needed_zip, ug.complete, dict(ug.provenance), config, providers, build_list=build_list
     )
+
+
+_GoVer = __import__("functools").cmp_to_key(gover.compare)
 
 
 def describe_tags(ctx: Context, tags: bc.Tags) -> str:

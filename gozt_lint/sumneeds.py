@@ -236,7 +236,22 @@ def builds_from_vendor(ctx: Context, unit: Unit, mf: ModFile) -> bool:
     if mode is not None:
         return mode == "vendor"
     go = mf.go.version if mf.go is not None else None
-    return (unit.dir / "vendor").is_dir() and go is not None and gover.compare(go, "1.14") >= 0
+    if not ((unit.dir / "vendor").is_dir() and go is not None and gover.compare(go, "1.14") >= 0):
+        return False
+    # vendor/modules.txt made for a workspace serves only the workspace, and the reverse.
+    return _modules_txt_for_workspace(unit.dir / "vendor") == (unit.kind == "work")
+
+
+def _modules_txt_for_workspace(vendor: Path) -> bool:
+    """modload.modulesTextIsForWorkspace: the first line of vendor/modules.txt says
+    ``## workspace`` (a missing file counts as a module's)."""
+    from gozt_lint.fileio import read_regular
+
+    data = read_regular(str(vendor / "modules.txt"), 512) or b""
+    line = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    if not line.startswith("## "):
+        return False
+    return any(e.strip() == "workspace" for e in line[3:].split(";"))
 
 
 def _files_only_env(ctx: Context) -> GoEnv:

@@ -116,3 +116,22 @@ def test_go_line_newer_than_the_local_toolchain(goenv: gotool.GoEnvDirs, proxy: 
     world.go, world.goroot = str(go199[0]), go199[1]
     assert world.refuses()[0] is False, world.refuses()[1]
     drop_each_line(world)
+
+
+def test_vendored_workspace_needs_nothing(goenv: gotool.GoEnvDirs, proxy: Path, tmp_path: Path) -> None:
+    """`go work vendor` (go.work at 1.22+): the workspace builds from vendor/, go.sum unread."""
+    world = oracle_worlds.workspace(tmp_path, goenv, proxy)
+    work = world.root / "go.work"
+    work.write_text(work.read_text().replace("go 1.21", "go 1.22"))
+    goenv.go("work", "vendor", cwd=world.root, env={**oracle_worlds.proxy_env(goenv, proxy), "GOFLAGS": ""})
+    for f in world.sum_files():
+        f.write_text("")
+    refused, out = world.refuses({"GOFLAGS": "", **OFFLINE_SUMDB})
+    assert not refused, out
+    assert found(world, {**goenv.environ, "GOFLAGS": ""}) == []
+    # The same workspace without its vendor directory: the go command needs its lines, and so does the rule.
+    import shutil
+
+    shutil.rmtree(world.root / "vendor")
+    assert world.refuses({"GOFLAGS": "", **OFFLINE_SUMDB})[0]
+    assert found(world, {**goenv.environ, "GOFLAGS": ""}) != []

@@ -115,6 +115,10 @@ def gosum_missing(ctx: Context) -> Iterator[Finding]:
         if mf is None:
             continue
         w = u if u.kind == "work" else in_workspace.get(os.path.normpath(u.main)) or workspace_of(ctx, u)
+        wmf = ctx.modfile(w) if w is not None else None
+        if w is not None and wmf is not None and builds_from_vendor(ctx, w, wmf):
+            ctx.note(f"gosum-missing: {w.main} builds from its vendor/ directory (-mod=vendor), which never reads go.sum; not checked")
+            continue
         if w is None:
             if builds_from_vendor(ctx, u, mf):
                 ctx.note(f"gosum-missing: {u.main} is built from vendor/ (-mod=vendor), which never reads go.sum; not checked")
