@@ -32,6 +32,7 @@ module costs.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections import deque
@@ -520,7 +521,7 @@ class Store:
                 return scan
         ents = src.entries(rel)
         if ents is None:
-            scan = None
+            result: Scan | None = None
         else:
             files = []
             error = None
@@ -535,12 +536,12 @@ class Store:
                     error = f"{name}: cannot be read"
                     break
                 files.append((name, data))
-            scan = imports.Scan([], [], 0, error) if error else imports.scan_files(files, tags)
-        if disk_key and scan is not None:
-            self.memo.set(disk_key, [scan.imports, scan.test_imports, scan.files, scan.error])
+            result = imports.Scan([], [], 0, error) if error else imports.scan_files(files, tags)
+        if disk_key and result is not None:
+            self.memo.set(disk_key, [result.imports, result.test_imports, result.files, result.error])
         with self.lock:
-            self.scans[key] = scan
-        return scan
+            self.scans[key] = result
+        return result
 
 
 def _is_real_dir(p: str) -> bool:
@@ -781,9 +782,9 @@ class _UnitGraph:
             return self._exclude(summary_of(self.main_paths[mv.path].mf))
         actual, d = self.resolve(mv)
         if d is not None:
-            s, why = self.st.dir_summary(d)
+            s, dwhy = self.st.dir_summary(d)
             if s is None:
-                self.notes.append(f"{self.unit.main}: the replacement of {mv.path} by the directory {d}: {why}")
+                self.notes.append(f"{self.unit.main}: the replacement of {mv.path} by the directory {d}: {dwhy}")
                 return None
             return self._exclude(s)
         key = f"{actual.path}@{actual.version}"
@@ -1170,7 +1171,7 @@ def load(ctx: Context, unit: Unit, *, needs: bool = True) -> Graph | None:
     )
 
 
-_GoVer = __import__("functools").cmp_to_key(gover.compare)
+_GoVer = functools.cmp_to_key(gover.compare)
 
 
 def describe_tags(ctx: Context, tags: bc.Tags) -> str:

@@ -163,16 +163,16 @@ class ZipSource(Source):
             if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ZIP_FILE:
                 self.error = "not a regular file of a module zip's size"
             else:
-                for e in read_zip_directory(fd, st.st_size):
-                    if not e.name.startswith(self.prefix) or e.is_dir:
+                for ent in read_zip_directory(fd, st.st_size):
+                    if not ent.name.startswith(self.prefix) or ent.is_dir:
                         continue
-                    rel = e.name[len(self.prefix) :].decode("utf-8", "surrogateescape")
+                    rel = ent.name[len(self.prefix) :].decode("utf-8", "surrogateescape")
                     parts = rel.split("/")
                     for i in range(len(parts) - 1):
                         parent = "/".join(parts[:i])
                         dirs.setdefault(parent, {}).setdefault(parts[i], DIR)
                         dirs.setdefault("/".join(parts[: i + 1]), {})
-                    dirs.setdefault("/".join(parts[:-1]), {})[parts[-1]] = e
+                    dirs.setdefault("/".join(parts[:-1]), {})[parts[-1]] = ent
         except (ZipFormatError, OSError) as e:
             self.error = str(e)
         finally:

@@ -31,7 +31,6 @@ from gozt_lint.modsource import FILE, Source
 from gozt_lint.mvs import MV, cmp_version, is_toolchain
 
 if TYPE_CHECKING:
-    from gozt_lint import buildconstraint as bc
     from gozt_lint.graph import Summary
 
 
@@ -43,7 +42,6 @@ class Unknown(NamedTuple):
 
 
 class Host(Protocol):
-    tags: bc.Tags
     lazy: bool  # packages are looked up among the roots before the full graph is loaded
     spot_check: bool  # single-module graph pruning: check providers' requirements
 

@@ -34,7 +34,7 @@ def world(rng: random.Random, proxy: Path, n: int = 9, strict: bool = False) -> 
 def main_module(rng: random.Random, d: Path, versions: dict[str, list[str]], go: str) -> None:
     d.mkdir(parents=True, exist_ok=True)
     roots = rng.sample(sorted(versions), rng.randint(1, 4))
-    lines = [f"module example.com/main", "", f"go {go}", ""]
+    lines = ["module example.com/main", "", f"go {go}", ""]
     lines += [f"require {p} {rng.choice(versions[p])}" for p in roots]
     extra = rng.random()
     paths = sorted(versions)
