@@ -932,7 +932,8 @@ class _UnitGraph:
         if any(g.is_root.get(m) is not None and m not in g.required for m in self.failed):
             return None
         out: list[Module] = []
-        mains = [m.path for m in self.mains]
+        # go list -m all: the graph roots first, and a workspace's roots are sorted by path.
+        mains = sorted(self.main_paths) if self.ws else [m.path for m in self.mains]
         for p in mains:
             s = self.summaries.get(MV(p, "")) if self.ws else summary_of(self.main_paths[p].mf)
             out.append(Module(p, "", main=True, go_version=s.go if s else None))
