@@ -1,10 +1,12 @@
-"""Which go.sum lines a module needs, from its go.mod alone.
+"""Which go.sum lines a module (or a workspace) needs.
 
-The go command adds (and under the default ``-mod=readonly`` demands) a
-``<path> <version>/go.mod`` line for every module whose go.mod it reads while
-building the module graph, and a ``<path> <version>`` line (the zip) for every
-module whose packages it loads. Without the graph, this file states what is
-certain from the main go.mod:
+The go command demands (under the default ``-mod=readonly``) a ``<path>
+<version>/go.mod`` line for every go.mod it reads while it loads the module graph
+and the packages, and a ``<path> <version>`` line (the zip) for every module it
+fetches. In a deep run (``ctx.deep``) :func:`needed_sums` takes exactly those from
+the module graph computed in Python (:mod:`gozt_lint.graph`). Otherwise (the
+pre-commit hook, the editor while typing) it states what is certain from go.mod
+alone:
 
 - every requirement, after replacement, needs its ``/go.mod`` line; a
   requirement replaced by a local directory needs none (nothing is downloaded);
@@ -14,8 +16,7 @@ certain from the main go.mod:
 
 Requirements on versions the go.mod excludes are skipped (the go command
 moves to another version), as are toolchain pseudo-modules (``go``,
-``toolchain``), which never have go.sum lines. :func:`needed_sums` is the one
-place to teach about the real module graph later.
+``toolchain``), which never have go.sum lines.
 """
 
 from __future__ import annotations
