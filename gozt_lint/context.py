@@ -146,6 +146,11 @@ class Context:
         self._lock = threading.RLock()
         self.units: list[Unit] = []
         self._parsed: dict[tuple[str, str], Any] = {}
+        # Set by engine.select_rules (the one place that decides them): whether this
+        # run does deep work (reads caches, loads module graphs) and which rule
+        # families it runs (None: not decided by the engine, as in direct API use).
+        self.deep = False
+        self.families: frozenset[str] | None = None
 
     # -- scope ---------------------------------------------------------------------
 
@@ -217,6 +222,20 @@ class Context:
             if "go.work" in names or "go.work.sum" in names:
                 found.append(Unit("work", d, d / "go.work", d / "go.work.sum"))
         return found
+
+    @property
+    def checkout(self) -> Path | None:
+        """The checkout under inspection, whose programs are never run: the git work
+        tree, else the directory of the nearest go.mod/go.work above the working
+        directory (not the working directory itself: that may be $HOME, holding the
+        user's own toolchains)."""
+        if self.repo_root is not None:
+            return self.repo_root
+        for name in ("go.work", "go.mod"):
+            p = find_upward(self.cwd, name)
+            if p is not None:
+                return p.parent
+        return None
 
     @property
     def modules(self) -> list[Unit]:

@@ -49,7 +49,22 @@ class Result:
         return sum(1 for f in self.findings if f.severity == severity)
 
 
+def is_deep(ctx: Context, rules: list[Rule]) -> bool:
+    """The one definition of a deep run: ``--all``, ``--snapshot``, or any rule of a
+    deep family selected (``--select modcache``, ``--select ALL``, the language
+    server's background families). Deep runs read the caches and load module graphs."""
+    opts = ctx.options
+    return bool(opts.all or opts.snapshot or any(FAMILIES[r.family].deep for r in rules))
+
+
 def select_rules(ctx: Context) -> list[Rule]:
+    chosen = _select_rules(ctx)
+    ctx.deep = is_deep(ctx, chosen)
+    ctx.families = frozenset(r.family for r in chosen)
+    return chosen
+
+
+def _select_rules(ctx: Context) -> list[Rule]:
     opts = ctx.options
     if opts.select or opts.ignore:
         rules = all_rules()

@@ -6,8 +6,17 @@ itself: git honours ``GIT_INDEX_FILE`` (set for hooks during ``git commit
 a run. GitPython costs ~0.12 s to import and its ``repo.index`` ignores
 ``GIT_INDEX_FILE``, so it is used only off the hot path (see history.resolve_base).
 
-Every call disables the file-system monitor and external diff drivers: a
-checkout's configuration must not make us run programs.
+A checkout's configuration must not make us run programs, so:
+
+- ``git`` is found on PATH as the go command finds ``go``: absolute entries only,
+  and never inside the repository being read (a relative entry, or ``./bin`` put
+  on PATH by a tool like direnv, would hand the checkout that choice);
+- every call disables the file-system monitor and external diff drivers, and the
+  same settings reach GitPython's processes through ``GIT_CONFIG_*`` variables;
+- nothing here makes git read the working tree: a ``git diff`` against it would
+  run the ``clean`` filter a ``.gitattributes`` names (``filter.<driver>.clean``
+  in the repository's config). Renames are followed through the index
+  (``git diff --cached``) or, for the working tree, by comparing contents here.
 """
 
 from __future__ import annotations
@@ -40,11 +49,57 @@ def _env(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def safe_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment for any git process: SAFE_CONFIG as GIT_CONFIG_* variables
+    (git 2.31+), for processes we do not start ourselves (GitPython's)."""
+    env = _env(environ)
+    pairs = [SAFE_CONFIG[i + 1].split("=", 1) for i in range(0, len(SAFE_CONFIG), 2)]
+    try:
+        n = int(environ.get("GIT_CONFIG_COUNT", "0") or "0")
+    except ValueError:
+        n = 0
+    for key, value in pairs:
+        env[f"GIT_CONFIG_KEY_{n}"] = key
+        env[f"GIT_CONFIG_VALUE_{n}"] = value
+        n += 1
+    env["GIT_CONFIG_COUNT"] = str(n)
+    return env
+
+
+def find_git(environ: Mapping[str, str], repo: Path | str | None = None) -> str | None:
+    """The ``git`` PATH names: absolute entries only, none inside ``repo``."""
+    top = os.path.realpath(repo) if repo is not None else None
+    for d in (environ.get("PATH") or "").split(os.pathsep):
+        if not d or not os.path.isabs(d):
+            continue
+        cand = os.path.join(d, "git")
+        try:
+            ok = os.path.isfile(cand) and os.access(cand, os.X_OK)
+        except (OSError, ValueError):
+            ok = False
+        if not ok:
+            continue
+        if top is not None:
+            real = os.path.realpath(cand)
+            if real == top or real.startswith(top.rstrip(os.sep) + os.sep) or _inside(d, top):
+                continue  # the checkout's own git: never run
+        return cand
+    return None
+
+
+def _inside(d: str, top: str) -> bool:
+    real = os.path.realpath(d)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
 def run(repo: Path | str, args: Sequence[str], environ: Mapping[str, str], *, input: bytes | None = None) -> bytes:
     """Stdout of ``git args`` in ``repo``; GitError with git's message on failure."""
+    git = find_git(environ, repo)
+    if git is None:
+        raise GitError("git is not installed (not found on PATH outside the repository)")
     try:
         p = subprocess.run(
-            ["git", *SAFE_CONFIG, *args], cwd=str(repo), env=_env(environ), input=input,
+            [git, *SAFE_CONFIG, *args], cwd=str(repo), env=_env(environ), input=input,
             capture_output=True, timeout=GIT_TIMEOUT, stdin=None if input is not None else subprocess.DEVNULL,
         )
     except FileNotFoundError:
@@ -93,12 +148,10 @@ def cat_file(repo: Path | str, specs: Sequence[str], environ: Mapping[str, str])
     return blobs
 
 
-def renames(repo: Path | str, base: str | None, environ: Mapping[str, str], *, cached: bool) -> dict[str, str]:
-    """new path -> old path for files renamed between ``base`` and the index
-    (``cached``) or the working tree, by git's rename detection."""
-    args = ["diff", "--no-ext-diff", "--no-textconv", "-M", "--name-status", "-z", "--diff-filter=R"]
-    if cached:
-        args.append("--cached")
+def renames(repo: Path | str, base: str | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """new path -> old path for files renamed between ``base`` and the index, by git's
+    rename detection (``--cached``: the working tree is never read)."""
+    args = ["diff", "--cached", "--no-ext-diff", "--no-textconv", "-M", "--name-status", "-z", "--diff-filter=R"]
     if base:
         args.append(base)
     args.append("--")
@@ -121,3 +174,42 @@ def find_git_root(start: Path) -> Path | None:
         if os.path.lexists(d / ".git"):
             return d
     return None
+
+
+def tree_paths(repo: Path | str, rev: str, environ: Mapping[str, str]) -> list[str]:
+    """Every file path in ``rev``'s tree (the tree only: no working tree, no filters)."""
+    out = run(repo, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev], environ)
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def moved_in_worktree(repo: Path | str, rev: str, new: Mapping[str, bytes | None], environ: Mapping[str, str]) -> dict[str, str]:
+    """new path -> old path for working-tree files with no version at ``rev``: the file of
+    the same name in ``rev`` that is gone from the working tree and shares at least half
+    of its lines (git's rename threshold, judged by lines). Content is compared here, so
+    git never runs a checkout's clean filter on the working tree."""
+    names = {os.path.basename(p) for p in new}
+    gone = [
+        p for p in tree_paths(repo, rev, environ)
+        if os.path.basename(p) in names and not os.path.lexists(os.path.join(str(repo), *p.split("/")))
+    ]
+    if not gone:
+        return {}
+    blobs = {b.spec[len(rev) + 1 :]: b.data for b in cat_file(repo, [f"{rev}:{p}" for p in gone], environ)}
+    out: dict[str, str] = {}
+    for path, data in new.items():
+        if data is None:
+            continue
+        lines = set(data.splitlines())
+        best, score = None, 0.0
+        for old in gone:
+            old_data = blobs.get(old)
+            if old_data is None or os.path.basename(old) != os.path.basename(path):
+                continue
+            old_lines = set(old_data.splitlines())
+            denom = max(len(lines), len(old_lines)) or 1
+            s = len(lines & old_lines) / denom
+            if s >= 0.5 and s > score:
+                best, score = old, s
+        if best is not None:
+            out[path] = best
+    return out

@@ -70,7 +70,12 @@ POLICY_VARS = (
 
 # What we ask `go env -json` for: values only the binary knows, none of the
 # "costly" ones (CGO_*, GOGCCFLAGS, PKG_CONFIG) that open and write the build cache.
-GO_ENV_KEYS = ("GOROOT", "GOVERSION", "GOTOOLDIR", "GOEXE", "GOHOSTOS", "GOHOSTARCH", "GOOS", "GOARCH")
+# CGO_ENABLED and the architecture levels are cheap too, and decide which files a build
+# compiles (the module graph's package loader evaluates build constraints with them).
+GO_ENV_KEYS = (
+    "GOROOT", "GOVERSION", "GOTOOLDIR", "GOEXE", "GOHOSTOS", "GOHOSTARCH", "GOOS", "GOARCH",
+    "CGO_ENABLED", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64",
+)
 
 # Built-in defaults where neither the environment nor a file sets a value. (When
 # GOROOT/go.env lacks GOTOOLCHAIN the go command does not switch: "local".)
@@ -307,9 +312,20 @@ def run_go(
 # -- loading --------------------------------------------------------------------------
 
 
-def load(environ: Mapping[str, str] | None = None, *, go: str | None = None, run: bool = True) -> GoEnv:
+def inside(path: str | None, root: str | os.PathLike[str] | None) -> bool:
+    """Is ``path`` (symbolic links resolved) ``root`` or below it?"""
+    if not path or root is None:
+        return False
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def load(
+    environ: Mapping[str, str] | None = None, *, go: str | None = None, run: bool = True, untrusted: str | None = None
+) -> GoEnv:
     """The effective Go settings. With ``run``, also asks the go binary (safely) for
-    what only it knows: GOROOT, GOVERSION and derived values."""
+    what only it knows: GOROOT, GOVERSION and derived values. A go binary inside
+    ``untrusted`` (the checkout being examined) is never run."""
     environ = dict(os.environ if environ is None else environ)
     genv = GoEnv(environ=environ)
     genv.goenv_file = goenv_path(environ)
@@ -326,6 +342,12 @@ def load(environ: Mapping[str, str] | None = None, *, go: str | None = None, run
         extra["GOROOT"] = file_goroot.value
 
     genv.go_binary = find_go_binary(environ, go)
+    if genv.go_binary and run and inside(genv.go_binary, untrusted):
+        genv.errors.append(
+            f"{genv.go_binary} is inside the repository being checked ({untrusted}); it was not run "
+            "(a checkout must not choose the programs gozt-lint runs)"
+        )
+        run = False
     if genv.go_binary and run:
         try:
             p = run_go(genv.go_binary, ["env", "-json", *GO_ENV_KEYS], environ, extra_env=extra)
@@ -474,7 +496,8 @@ def iter_settings(genv: GoEnv, names: Sequence[str]) -> Iterator[Setting]:
 
 def load_for_context(ctx: Context) -> GoEnv:
     go = getattr(ctx.options, "go", None)
-    return load(ctx.environ, go=go)
+    checkout = ctx.checkout
+    return load(ctx.environ, go=go, untrusted=str(checkout) if checkout is not None else None)
 
 
 def local_go_version(ctx: Context) -> str | None:

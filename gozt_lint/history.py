@@ -139,11 +139,21 @@ def resolve_base(ctx: Context, root: Path) -> Base | None:
     An explicit ``--base`` that cannot be used raises GoztError (exit 2); without
     one, a missing upstream gives None and the caller falls back.
     """
+    explicit = ctx.options.base
+    exe = gitio.find_git(ctx.environ, root)
+    if exe is None:
+        raise gitio.GitError("git is not installed (not found on PATH outside the repository)")
+    # Importing GitPython runs `git version`, found on the process's PATH (relative
+    # entries too, against the working directory: the checkout's ./git): name ours first.
+    os.environ["GIT_PYTHON_GIT_EXECUTABLE"] = exe
     import git  # GitPython: off the hook's path
 
-    explicit = ctx.options.base
     try:
+        # GitPython runs `git` by name from the process's PATH; name ours, and give its
+        # processes the same safe settings as ours (they never read the working tree).
+        git.refresh(exe)
         repo = git.Repo(str(root))
+        repo.git.update_environment(**{k: v for k, v in gitio.safe_env(ctx.environ).items() if k.startswith("GIT_")})
     except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError, git.exc.GitCommandError) as e:
         raise GoztError(f"--base: {root} is not a usable git repository: {e}") from None
     try:
@@ -322,7 +332,10 @@ def _load_repo(ctx: Context, root: Path, units: list[Unit]) -> list[Comparison]:
 
     if pending_renames:
         # A new path on the new side: follow a rename (a moved module keeps its history).
-        moved = gitio.renames(root, old_rev, ctx.environ, cached=not mode_worktree)
+        if mode_worktree:
+            moved = gitio.moved_in_worktree(root, old_rev, {p[1]: p[2].data for p in pending_renames}, ctx.environ)
+        else:
+            moved = gitio.renames(root, old_rev, ctx.environ)
         asks = [(p, moved[p[1]]) for p in pending_renames if p[1] in moved]
         if asks:
             got = gitio.cat_file(root, [f"{old_rev}:{old}" for _, old in asks], ctx.environ)

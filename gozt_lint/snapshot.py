@@ -125,8 +125,8 @@ def build(ctx: Context, *, cache: bool = False) -> dict[str, Any]:
             for ln in sf.lines:
                 lines.setdefault(f"{ln.path} {ln.version}{'/go.mod' if ln.gomod else ''}", []).append(ln.hash)
             sums[_rel(ctx, u.sum)] = {k: sorted(set(v)) for k, v in lines.items()}
-        g = graph.get(ctx, u) if u.main.is_file() else None
-        if g is not None:
+        g = graph.get(ctx, u, needs=False) if u.main.is_file() else None
+        if g is not None and g.modules is not None:
             graphs[_rel(ctx, u.main)] = {
                 m.path: {k: v for k, v in m.to_json().items() if k != "path"} for m in g.modules if not m.main
             }

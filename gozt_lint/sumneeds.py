@@ -1,10 +1,12 @@
-"""Which go.sum lines a module needs, from its go.mod alone.
+"""Which go.sum lines a module (or a workspace) needs.
 
-The go command adds (and under the default ``-mod=readonly`` demands) a
-``<path> <version>/go.mod`` line for every module whose go.mod it reads while
-building the module graph, and a ``<path> <version>`` line (the zip) for every
-module whose packages it loads. Without the graph, this file states what is
-certain from the main go.mod:
+The go command demands (under the default ``-mod=readonly``) a ``<path>
+<version>/go.mod`` line for every go.mod it reads while it loads the module graph
+and the packages, and a ``<path> <version>`` line (the zip) for every module it
+fetches. In a deep run (``ctx.deep``) :func:`needed_sums` takes exactly those from
+the module graph computed in Python (:mod:`gozt_lint.graph`). Otherwise (the
+pre-commit hook, the editor while typing) it states what is certain from go.mod
+alone:
 
 - every requirement, after replacement, needs its ``/go.mod`` line; a
   requirement replaced by a local directory needs none (nothing is downloaded);
@@ -14,8 +16,7 @@ certain from the main go.mod:
 
 Requirements on versions the go.mod excludes are skipped (the go command
 moves to another version), as are toolchain pseudo-modules (``go``,
-``toolchain``), which never have go.sum lines. :func:`needed_sums` is the one
-place to teach about the real module graph later.
+``toolchain``), which never have go.sum lines.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from gozt_lint import gover
 from gozt_lint.finding import Span
 
 if TYPE_CHECKING:
+    from gozt_lint import graph as graph_mod
     from gozt_lint.context import Context, Unit
     from gozt_lint.goenv import GoEnv
     from gozt_lint.modfile import ModFile, Require
@@ -89,19 +91,20 @@ def _target(r: Require, mf: ModFile, extra: ModFile | None) -> tuple[str, str] |
 def needed_sums(ctx: Context, unit: Unit) -> list[Need]:
     """The go.sum lines ``unit`` needs (a module: its own requirements; a workspace:
     the requirements of every module it uses, with the go.work's replacements).
+    In a deep run (``ctx.deep``) the module graph decides (see :func:`_with_graph`).
     Empty when the go.mod/go.work is missing or has syntax errors."""
     mf = ctx.modfile(unit)
     if mf is None or not mf.syntax_ok:
         return []
     if unit.kind == "mod":
-        return _with_graph(ctx, unit, mf, _needs_of(mf))
+        return _with_graph(ctx, unit, mf, _needs_of(mf), [mf])
     out: list[Need] = []
     mods = workspace_modules(ctx, unit)
     local = {m.module.path for _, m in mods if m.module is not None}
     for _, mod_mf in mods:
         if mod_mf.syntax_ok:
             out.extend(n for n in _needs_of(mod_mf, mf) if n.required_path not in local)
-    return _selected_zips_only(out)
+    return _with_graph(ctx, unit, mf, _selected_zips_only(out), [m for _, m in mods if m.syntax_ok])
 
 
 def _selected_zips_only(needs: list[Need]) -> list[Need]:
@@ -133,42 +136,71 @@ def workspace_of(ctx: Context, unit: Unit) -> Unit | None:
     return None
 
 
-def _with_graph(ctx: Context, unit: Unit, mf: ModFile, needs: list[Need]) -> list[Need]:
-    """With the module graph loaded in this run (deep runs; see gozt_lint.graph), the
-    /go.mod needs are exactly the lines the go command needed to load it: go.mod
-    files it read beyond the direct requirements (unpruned dependencies) are added."""
-    opts = ctx.options
-    if not (opts.all or opts.snapshot or opts.select):
-        return needs  # graphs are loaded only in deep runs: no need to import that machinery
+def _with_graph(ctx: Context, unit: Unit, mf: ModFile, needs: list[Need], modfiles: list[ModFile]) -> list[Need]:
+    """In a deep run the module graph is loaded (gozt_lint.graph, computed in Python
+    from the verified cache) and the needs are exactly the go.sum lines ``go build
+    ./...`` and ``go test ./...`` would demand: the go.mod files they read and the
+    modules they fetch. When part of the graph could not be read, those certain needs
+    are joined with the go.mod-only ones (and a note says what was missing)."""
+    if not ctx.deep:
+        return needs
     from gozt_lint import graph
 
-    exact = graph.needed_gomod(ctx, unit)
-    if exact is None:
+    g = graph.get(ctx, unit)
+    if g is None or g.needed_gomod is None or g.needed_zip is None:
         return needs
-    out = [n for n in needs if not n.gomod or n.key in exact]
-    known = {n.key for n in out}
-    anchor = mf.module.span if mf.module is not None else Span(1, 1, 1, 1)
-    for path, key in sorted(exact - known):
-        version = key[: -len("/go.mod")]
-        why = "the go command reads its go.mod to load the module graph (found offline with `go list -m all`)"
-        out.append(Need(path, version, True, mf.path, anchor, path, version, why))
-    zips = graph.needed_zip(ctx, unit)
-    if zips is None:
+    anchor_file = mf.path
+    anchor = _anchor_span(mf)
+    spans: dict[str, tuple[str, Span, str, str]] = {}
+    for m in modfiles:
+        for r in m.require:
+            spans.setdefault(r.path, (m.path, r.span, r.path, r.version))
+            target = _target(r, m, mf if unit.kind == "work" else None)
+            if target is not None:
+                spans.setdefault(target[0], (m.path, r.span, r.path, r.version))
+    config = g.build_config
+    out: list[Need] = []
+    for key in sorted(g.needed_gomod):
+        path, version = key[0], key[1][: -len("/go.mod")]
+        file, span, rpath, rversion = spans.get(path, (anchor_file, anchor, path, version))
+        out.append(Need(path, version, True, file, span, rpath, rversion, _gomod_why(g, key)))
+    for key in sorted(g.needed_zip):
+        path, version = key
+        file, span, rpath, rversion = spans.get(path, (anchor_file, anchor, path, version))
+        out.append(Need(path, version, False, file, span, rpath, rversion, _zip_why(g, key, config)))
+    if g.complete:
         return out
-    # Exactly the modules that provide imported packages: a direct requirement the
-    # code does not import needs no zip line; an indirect one that provides packages does.
-    out = [n for n in out if n.gomod or n.key in zips]
     known = {n.key for n in out}
-    spans = {}
-    for r in mf.require:
-        target = _target(r, mf, None)
-        if target is not None:
-            spans.setdefault(target, (r.span, r.path, r.version))
-    for path, version in sorted(zips - known):
-        span, rpath, rversion = spans.get((path, version), (anchor, path, version))
-        why = "it provides packages that the module's packages or tests import (found offline with `go list -deps -test`)"
-        out.append(Need(path, version, False, mf.path, span, rpath, rversion, why))
-    return out
+    return out + [n for n in needs if n.key not in known]
+
+
+def _anchor_span(mf: ModFile) -> Span:
+    if mf.module is not None:
+        return mf.module.span
+    if mf.go is not None:
+        return mf.go.span
+    return Span(1, 1, 1, 1)
+
+
+def _gomod_why(g: graph_mod.Graph, key: tuple[str, str]) -> str:
+    how = g.provenance.get(key, "")
+    extra = ""
+    if how.startswith("unverified"):
+        extra = f" ({how})"
+    elif how.startswith("missing"):
+        extra = f" (not in the module cache, so it was not read here: {how[len('missing: '):]})"
+    return f"`go build`/`go test` read its go.mod while loading the module graph and packages{extra}"
+
+
+def _zip_why(g: graph_mod.Graph, key: tuple[str, str], config: str) -> str:
+    how = g.provenance.get(key, "")
+    extra = ""
+    if how.startswith("unverified"):
+        extra = f"; its packages were read from {how}"
+    elif how.startswith("missing"):
+        extra = f"; its packages could not be read ({how[len('missing: '):]})"
+    role = "provides" if key in g.providers else "could provide (its path is a prefix of)"
+    return f"it {role} a package that `go build`/`go test` load for {config}{extra}"
 
 
 def workspace_modules(ctx: Context, unit: Unit) -> list[tuple[Unit, ModFile]]:
@@ -205,7 +237,22 @@ def builds_from_vendor(ctx: Context, unit: Unit, mf: ModFile) -> bool:
     if mode is not None:
         return mode == "vendor"
     go = mf.go.version if mf.go is not None else None
-    return (unit.dir / "vendor").is_dir() and go is not None and gover.compare(go, "1.14") >= 0
+    if not ((unit.dir / "vendor").is_dir() and go is not None and gover.compare(go, "1.14") >= 0):
+        return False
+    # vendor/modules.txt made for a workspace serves only the workspace, and the reverse.
+    return _modules_txt_for_workspace(unit.dir / "vendor") == (unit.kind == "work")
+
+
+def _modules_txt_for_workspace(vendor: Path) -> bool:
+    """modload.modulesTextIsForWorkspace: the first line of vendor/modules.txt says
+    ``## workspace`` (a missing file counts as a module's)."""
+    from gozt_lint.fileio import read_regular
+
+    data = read_regular(str(vendor / "modules.txt"), 512) or b""
+    line = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    if not line.startswith("## "):
+        return False
+    return any(e.strip() == "workspace" for e in line[3:].split(";"))
 
 
 def _files_only_env(ctx: Context) -> GoEnv:

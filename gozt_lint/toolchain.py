@@ -118,6 +118,8 @@ def load(ctx: Context) -> Toolchain:
             tc.errors.append(f"cannot read {tc.go_real}: {e.strerror or e}")
         tc.go_binary = read_binary(tc.go_real)
         try:
+            if goenv.inside(tc.go_path, ctx.checkout):
+                raise OSError(f"not run: it is inside the repository being checked ({ctx.checkout})")
             p = goenv.run_go(tc.go_path, ["version"], ctx.environ)
             words = p.stdout.split()
             if p.returncode == 0 and len(words) >= 3 and words[:2] == ["go", "version"]:

@@ -98,7 +98,8 @@ def run(
             if slug in known:
                 sev[slug] = None if level == "off" else Severity.parse(level)
         config = config.replace(severities=sev)
-    families = [f for f in req.families if f in FAMILIES]
+    # Families, or single rules (the background run adds gosum-missing).
+    families = [f for f in req.families if f in FAMILIES or f in known]
     if not families:
         return out
     options = Options(paths=list(req.paths), select=families, online=req.online, go=req.go)

@@ -90,10 +90,21 @@ class UnitState:
     # (uri, version, perf_counter) of the last change, for GOZT_LINT_LSP_TIMING.
     last_change: tuple[str, int, float] | None = None
     cycle_cpu: float = 0.0
+    # Document versions each outcome was computed from.
+    fast_versions: dict[str, int | None] = field(default_factory=dict)
+    heavy_versions: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def findings(self) -> list[Finding]:
-        return [*self.fast.findings, *self.heavy.findings]
+        # A rule both layers ran (gosum-missing: judged from go.mod alone while typing,
+        # from the module graph in the background) is shown once: from the background
+        # run while it describes the text on screen, else from the fresh fast run.
+        both = set(self.fast.rules_run) & set(self.heavy.rules_run)
+        if not both:
+            return [*self.fast.findings, *self.heavy.findings]
+        if self.heavy_versions == self.fast_versions:
+            return [*(f for f in self.fast.findings if f.rule not in both), *self.heavy.findings]
+        return [*self.fast.findings, *(f for f in self.heavy.findings if f.rule not in both)]
 
     @property
     def rules_run(self) -> list[str]:
@@ -358,6 +369,7 @@ class GoztLanguageServer(LanguageServer):
                 if any(docs[p].version != v for p, v in versions.items() if p in docs):
                     continue
                 st.fast = outcome
+                st.fast_versions = versions
                 self._report(outcome)
                 # CPU time of this cycle (load-independent), for GOZT_LINT_LSP_TIMING.
                 st.cycle_cpu = cpu + check_cpu
@@ -406,7 +418,10 @@ class GoztLanguageServer(LanguageServer):
             async with self.heavy_sem(s.workers):
                 if run.cancelled:
                     return
-                req, _ = self.request_for(st.unit, s.heavy, s)
+                # The background run is deep: it loads the module graph, so it also gives
+                # gosum-missing's exact answer (see UnitState.findings).
+                families = s.heavy + (["gosum-missing"] if "gosum" in s.families else [])
+                req, versions = self.request_for(st.unit, families, s)
                 token = await self._progress_begin(run, st.unit, s.heavy)
                 if run.cancelled:
                     self._progress_end(run, token)
@@ -428,6 +443,7 @@ class GoztLanguageServer(LanguageServer):
                 self._report(outcome)
                 return
             st.heavy = outcome
+            st.heavy_versions = versions
             self._report(outcome)
             self.publish_unit(st)
         except asyncio.CancelledError:

@@ -222,3 +222,19 @@ def write_module(dirpath: Path, modpath: str, *, go: str = "1.21", requires: dic
     (dirpath / "go.mod").write_text("\n".join(lines) + "\n")
     if code is not None:
         (dirpath / "main.go").write_text(code)
+
+
+def json_stream(text: str) -> list[dict[str, object]]:
+    """The objects of a stream of JSON values (`go list -json` output)."""
+    dec = json.JSONDecoder()
+    out: list[dict[str, object]] = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n:
+            break
+        obj, i = dec.raw_decode(text, i)
+        if isinstance(obj, dict):
+            out.append(obj)
+    return out

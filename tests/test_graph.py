@@ -1,26 +1,25 @@
-"""The module graph loaded offline, against what the go command itself writes and lists."""
+"""The module graph computed in Python, against what the go command itself lists."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 
-from gozt_lint import graph
+from gozt_lint import engine, graph
 from gozt_lint.context import Context, Options, Unit
 from tests import gomods, gotool
 
 OLD_CODE = 'package main\n\nimport (\n\t"example.com/dep"\n\t_ "example.com/old"\n)\n\nfunc main() { println(dep.X) }\n'
 
 
-def tree_state(top: Path) -> dict[str, tuple[int, int]]:
+def tree_state(top: Path) -> dict[str, tuple[int, int, int, int]]:
     out = {}
-    for dirpath, _dirs, files in os.walk(top):
-        for n in files:
+    for dirpath, dirs, files in os.walk(top):
+        for n in files + dirs:
             st = os.lstat(os.path.join(dirpath, n))
-            out[os.path.join(dirpath, n)] = (st.st_size, st.st_mtime_ns)
+            out[os.path.join(dirpath, n)] = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     return out
 
 
@@ -38,26 +37,40 @@ def ctx_for(d: Path, env: dict[str, str], **opts: object) -> tuple[Context, Unit
     return ctx, ctx.units[0]
 
 
-def test_graph_matches_go_list_and_needed_lines_match_tidy(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
+def go_list(goenv: gotool.GoEnvDirs, d: Path, env: dict[str, str]) -> list[tuple[str, str, bool, bool, object]]:
+    p = goenv.go("list", "-m", "-json", "all", cwd=d, env=env)
+    out = []
+    for o in gotool.json_stream(p.stdout):
+        rep = o.get("Replace")
+        out.append((str(o["Path"]), str(o.get("Version", "")), bool(o.get("Indirect")), bool(o.get("Main")),
+                    (rep.get("Path"), rep.get("Version", "")) if isinstance(rep, dict) else None))
+    return out
+
+
+def ours(g: graph.Graph) -> list[tuple[str, str, bool, bool, object]]:
+    assert g.modules is not None
+    return [
+        (m.path, m.version, m.indirect, m.main, (m.replace_path, m.replace_version or "") if m.replace_path is not None else None)
+        for m in g.modules
+    ]
+
+
+def test_build_list_matches_go_list_and_nothing_is_written(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
     d, proxy = app
-    before_mod = tree_state(goenv.gomodcache)
-    before_app = tree_state(d)
-    before_build = tree_state(goenv.gocache)
+    before = (tree_state(goenv.gomodcache), tree_state(d), tree_state(goenv.gocache))
     ctx, unit = ctx_for(d, goenv.environ)
     g = graph.get(ctx, unit)
-    assert g is not None, ctx.notes
-    # Nothing written: not the module, not the module cache, not the build cache.
-    assert tree_state(d) == before_app
-    assert tree_state(goenv.gomodcache) == before_mod
-    assert tree_state(goenv.gocache) == before_build
-    # Oracle 1: the go command's own listing, with the proxy reachable.
-    p = goenv.go("list", "-m", "-json", "all", cwd=d, env=gomods.proxy_env(goenv, proxy))
-    want = [(o["Path"], o.get("Version", ""), bool(o.get("Indirect")), bool(o.get("Main"))) for o in graph.parse_json_stream(p.stdout)]
-    assert [(m.path, m.version, m.indirect, m.main) for m in g.modules] == want
-    # Oracle 2: the /go.mod lines `go mod tidy` wrote (including the unpruned old's third).
-    tidy_lines = {(ln.split()[0], ln.split()[1]) for ln in (d / "go.sum").read_text().splitlines() if "/go.mod " in ln}
-    assert ("example.com/third", "v1.0.0/go.mod") in tidy_lines
-    assert g.needed_gomod == tidy_lines
+    assert g is not None and g.complete, ctx.notes
+    assert (tree_state(goenv.gomodcache), tree_state(d), tree_state(goenv.gocache)) == before
+    assert ours(g) == go_list(goenv, d, gomods.proxy_env(goenv, proxy))
+    # Everything the build needs is a line `go mod tidy` wrote, and every line was verified.
+    tidy = {tuple(ln.split()[:2]) for ln in (d / "go.sum").read_text().splitlines()}
+    assert g.needed_gomod is not None and g.needed_zip is not None
+    assert g.needed_gomod | g.needed_zip <= tidy
+    assert g.needed_zip == {("example.com/dep", "v1.0.0"), ("example.com/old", "v1.0.0")}
+    # third's go.mod is read for the graph (old is unpruned) but not by a build.
+    assert ("example.com/third", "v1.0.0/go.mod") in tidy and ("example.com/third", "v1.0.0/go.mod") not in g.needed_gomod
+    assert all(v == "go.sum" for v in g.provenance.values()), g.provenance
     assert not g.gomod_updated
     assert graph.get(ctx, unit) is g  # computed once per run
 
@@ -72,17 +85,22 @@ def test_replacement_in_graph(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -
     dep = g.module("example.com/dep")
     assert dep is not None and (dep.version, dep.replace_path, dep.replace_version) == ("v1.0.0", "example.com/dep", "v1.1.0")
     assert dep.effective == ("example.com/dep", "v1.1.0")
+    assert ours(g) == go_list(goenv, d, gomods.proxy_env(goenv, proxy))
+    assert g.needed_zip is not None and ("example.com/dep", "v1.1.0") in g.needed_zip
 
 
-def test_missing_cache_falls_back_with_a_note(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
+def test_missing_cached_gomod_is_said_and_nothing_fetched(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
     d, _ = app
     gotool.make_writable(goenv.gomodcache)
-    mod = goenv.gomodcache / "cache" / "download" / "example.com" / "third" / "@v" / "v1.0.0.mod"
+    mod = goenv.gomodcache / "cache" / "download" / "example.com" / "old" / "@v" / "v1.0.0.mod"
     mod.unlink()
     ctx, unit = ctx_for(d, goenv.environ)
-    assert graph.get(ctx, unit) is None
-    assert any("go.mod-only analysis used" in n and "example.com/third" in n for n in ctx.notes), ctx.notes
-    assert not mod.exists()  # nothing was fetched
+    g = graph.get(ctx, unit)
+    assert g is not None and g.modules is None and not g.complete
+    assert any("could not be read" in n and "example.com/old@v1.0.0" in n and "not in the module cache" in n for n in ctx.notes), ctx.notes
+    # What is certain is still known: old's go.mod line is needed (it provides a package).
+    assert g.needed_gomod is not None and ("example.com/old", "v1.0.0/go.mod") in g.needed_gomod
+    assert not mod.exists()
 
 
 def test_no_module_cache_is_never_created(goenv: gotool.GoEnvDirs, app: tuple[Path, Path], tmp_path: Path) -> None:
@@ -93,23 +111,39 @@ def test_no_module_cache_is_never_created(goenv: gotool.GoEnvDirs, app: tuple[Pa
     ctx, unit = ctx_for(d, env, all=True)
     assert graph.get(ctx, unit) is None
     assert any(f"no module cache at {empty}/pkg/mod" in n for n in ctx.notes), ctx.notes
-    assert not empty.exists()  # the go command would have created GOPATH/pkg/mod
+    assert not empty.exists()
 
 
-def test_newer_go_requirement_never_switches(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
-    d, _ = app
+def test_go_line_newer_than_the_local_toolchain(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
+    """The local go version plays no part: a go.mod asking for go 1.99 gets its graph,
+    and no note blames the cache."""
+    d, proxy = app
+    ctx, unit = ctx_for(d, goenv.environ)
+    before = graph.get(ctx, unit)
     (d / "go.mod").write_text((d / "go.mod").read_text().replace("go 1.21", "go 1.99.0"))
     ctx, unit = ctx_for(d, goenv.environ)
-    assert graph.get(ctx, unit) is None
-    assert any("go.mod requires go >= 1.99.0" in n for n in ctx.notes), ctx.notes
+    g = graph.get(ctx, unit)
+    assert g is not None and before is not None and g.complete, ctx.notes
+    assert ours(g) == ours(before)
+    assert (g.needed_gomod, g.needed_zip) == (before.needed_gomod, before.needed_zip)
+    assert not any("cache" in n for n in ctx.notes), ctx.notes
+    # Release tags follow the toolchain that runs: local here, go1.99 when GOTOOLCHAIN may switch.
+    assert g.build_config.endswith("go1." + gotool.go_version().split(".")[1])
+    ctx, unit = ctx_for(d, {**goenv.environ, "GOTOOLCHAIN": "auto"})
+    g = graph.get(ctx, unit)
+    assert g is not None and g.build_config.endswith("go1.99")
 
 
-def test_only_deep_runs_load_the_graph(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
+def test_one_notion_of_deep(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
     d, _ = app
-    ctx, unit = ctx_for(d, goenv.environ)
-    assert graph.available(ctx, unit) is None and ctx._memo == {}
-    ctx, unit = ctx_for(d, goenv.environ, all=True)
-    assert graph.available(ctx, unit) is not None
+    for opts, deep in (({}, False), ({"select": ["gosum-missing"]}, False), ({"all": True}, True),
+                       ({"select": ["ALL"]}, True), ({"select": ["modcache"]}, True), ({"select": ["gosum-missing"], "all": True}, True)):
+        ctx, unit = ctx_for(d, goenv.environ, **opts)
+        engine.select_rules(ctx)
+        assert ctx.deep is deep, opts
+        assert (graph.available(ctx, unit) is not None) is deep
+        if not deep:
+            assert graph._graphs not in ctx._memo  # nothing was loaded
 
 
 def test_workspace_graph(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
@@ -119,65 +153,31 @@ def test_workspace_graph(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> Non
     ctx.discover()
     unit = next(u for u in ctx.units if u.kind == "work")
     g = graph.get(ctx, unit)
-    assert g is not None and g.needed_gomod is None
-    assert {m.path for m in g.modules} >= {"example.com/app", "example.com/dep", "example.com/old"}
-    p = goenv.go("list", "-m", "-json", "all", cwd=d, env={**gomods.proxy_env(goenv, proxy), "GOWORK": str(d / "go.work"), "GOFLAGS": ""})
-    assert [m.path for m in g.modules] == [o["Path"] for o in graph.parse_json_stream(p.stdout)]
-
-
-def test_json_stream_parser() -> None:
-    text = json.dumps({"Path": "a"}, indent="\t") + "\n" + json.dumps({"Path": "b"}) + "\n\n"
-    assert [o["Path"] for o in graph.parse_json_stream(text)] == ["a", "b"]
+    assert g is not None and g.modules is not None
+    env = {**gomods.proxy_env(goenv, proxy), "GOWORK": str(d / "go.work"), "GOFLAGS": ""}
+    assert [(m.path, m.version) for m in g.modules] == [(p, v) for p, v, *_ in go_list(goenv, d, env)]
 
 
 def test_graph_sharpens_gosum_missing(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
-    """third's go.mod is read only because old is an unpruned (go 1.16) dependency: go.mod
-    alone cannot tell, the graph can. The go command agrees that the line is needed."""
-    from gozt_lint import engine
-
+    """Without the graph, a go.mod-only reading has to guess; with it (deep runs) the
+    finding is exactly what `go build`/`go test` refuse: old provides a package, so its
+    go.mod line is needed; third's (read only for `go list -m all`) is not."""
     d, _ = app
     gosum = d / "go.sum"
-    gosum.write_text("".join(ln + "\n" for ln in gosum.read_text().splitlines() if not ln.startswith("example.com/third ")))
-    p = goenv.go("list", "-m", "all", cwd=d, env={"GOFLAGS": "-mod=readonly"}, check=False)
-    assert p.returncode != 0 and "example.com/third" in p.stderr and "go.sum" in p.stderr
+    full = gosum.read_text()
+    off = {"GOFLAGS": "-mod=readonly", "GOPROXY": "off"}
+    for drop, needed in (("example.com/old v1.0.0/go.mod", True), ("example.com/third v1.0.0/go.mod", False)):
+        gosum.write_text("".join(ln + "\n" for ln in full.splitlines() if not ln.startswith(drop + " ")))
+        refused = goenv.go("build", "./...", cwd=d, env=off, check=False).returncode != 0
+        assert refused is needed
+        deep = engine.run(Context(cwd=d, environ=goenv.environ, options=Options(select=["gosum-missing"], all=True)))
+        assert [f.data["sum_line"] for f in deep.findings] == ([drop] if needed else []), deep.findings
+    gosum.write_text(full)
+
+
+def test_shallow_run_says_it_did_not_load_the_graph(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
+    d, _ = app
     shallow = engine.run(Context(cwd=d, environ=goenv.environ, options=Options(select=["gosum-missing"])))
-    assert shallow.findings == []  # go.mod-only analysis: no claim about third
+    assert any("--all" in n and "go.mod alone" in n for n in shallow.notes), shallow.notes
     deep = engine.run(Context(cwd=d, environ=goenv.environ, options=Options(select=["gosum-missing"], all=True)))
-    assert [(f.rule, f.module, f.version, f.file, f.line) for f in deep.findings] == [
-        ("gosum-missing", "example.com/third", "v1.0.0", str(d / "go.mod"), 1)
-    ]
-    assert "example.com/third v1.0.0/go.mod" in deep.findings[0].message
-
-
-def test_gomod_lines_the_go_command_reads_but_does_not_need(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
-    """A pruned (go >= 1.17) dependency's own requirements are in the graph, but their go.mod
-    files are not needed: `go mod tidy` writes no line for them and `go list -m all` succeeds.
-    With -mod=mod the go command still reads and records them once the cache holds them (after
-    `go mod download`, as in every CI), so that recording is no measure of need."""
-    from gozt_lint import engine
-
-    proxy = tmp_path / "proxy"
-    gomod = lambda p, extra="": f"module {p}\n\ngo 1.21\n{extra}"  # noqa: E731
-    gotool.add_module(proxy, "example.com/tools", "v1.0.0", {"go.mod": gomod("example.com/tools"), "t.go": "package tools\n"})
-    gotool.add_module(
-        proxy, "example.com/text", "v1.0.0",
-        {"go.mod": gomod("example.com/text", "\nrequire example.com/tools v1.0.0\n"), "t.go": "package text\n\nconst T = 1\n"},
-    )
-    d = tmp_path / "app"
-    gomods.tidy(goenv, proxy, d, {"example.com/text": "v1.0.0"}, code='package main\n\nimport "example.com/text"\n\nfunc main() { println(text.T) }\n')
-    tidy_sum = (d / "go.sum").read_text()
-    assert "example.com/tools" not in tidy_sum
-    goenv.go("mod", "download", "all", cwd=d, env=gomods.proxy_env(goenv, proxy))
-    (d / "go.sum").write_text(tidy_sum)  # -mod=mod let the download add lines; the checkout is tidy
-    goenv.go("list", "-m", "all", cwd=d, env={"GOFLAGS": "-mod=readonly"})  # the go command is content
-    deep = engine.run(Context(cwd=d, environ=goenv.environ, options=Options(select=["gosum-missing"], all=True)))
-    assert deep.findings == [], [f.message for f in deep.findings]
-    ctx, unit = ctx_for(d, goenv.environ, all=True)
-    g = graph.get(ctx, unit)
-    assert g is not None, ctx.notes
-    assert g.needed_gomod == {("example.com/text", "v1.0.0/go.mod")}
-    # Without text's /go.mod line the go command refuses, and so does the rule, for that line only.
-    (d / "go.sum").write_text("".join(ln + "\n" for ln in tidy_sum.splitlines() if "/go.mod" not in ln))
-    assert goenv.go("list", "-m", "all", cwd=d, env={"GOFLAGS": "-mod=readonly"}, check=False).returncode != 0
-    deep = engine.run(Context(cwd=d, environ=goenv.environ, options=Options(select=["gosum-missing"], all=True)))
-    assert [(f.module, f.version, "/go.mod" in f.message) for f in deep.findings] == [("example.com/text", "v1.0.0", True)]
+    assert not any("go.mod alone" in n for n in deep.notes), deep.notes

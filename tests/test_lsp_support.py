@@ -382,3 +382,23 @@ def test_checksum_database_status_rendering() -> None:
     assert "| checksum database | found, verified against a signed tree head, database `sum.golang.org`, tree size 42, record 7, records `h1:x=`, `h1:y=` |" in md
     p.sumdb, p.sumdb_note = None, "checksum-database lookups are not available in this build"
     assert "| checksum database | checksum-database lookups are not available in this build |" in render_markdown(p)
+
+
+def test_background_gosum_missing_replaces_the_fast_answer_while_current() -> None:
+    """gosum-missing runs in both layers: go.mod alone while typing, the module graph in
+    the background. The background answer wins while it describes the text on screen."""
+    from gozt_lint.context import Unit
+    from gozt_lint.lsp.server import UnitState
+
+    def f(line: int) -> Finding:
+        return Finding("missing", "gosum-missing", Severity.ERROR, "/m/go.mod", line, 1, line, 2)
+
+    st = UnitState(Unit("mod", Path("/m"), Path("/m/go.mod"), Path("/m/go.sum")))
+    st.fast = checks.Outcome(findings=[f(3), f(4)], rules_run=["gosum-missing", "gomod-syntax"])
+    st.heavy = checks.Outcome(findings=[f(9)], rules_run=["gosum-missing", "modcache-incomplete"])
+    st.fast_versions = st.heavy_versions = {"/m/go.mod": 2}
+    assert [x.line for x in st.findings] == [9]
+    st.fast_versions = {"/m/go.mod": 3}  # typed since: the fast answer is the current one
+    assert [x.line for x in st.findings] == [3, 4]
+    st.heavy = checks.Outcome(findings=[], rules_run=["modcache-incomplete"])  # not run in the background
+    assert [x.line for x in st.findings] == [3, 4]

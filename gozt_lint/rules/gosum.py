@@ -109,20 +109,30 @@ def gosum_missing(ctx: Context) -> Iterator[Finding]:
         for mu, _ in workspace_modules(ctx, w):
             in_workspace.setdefault(os.path.normpath(mu.main), w)
 
+    judged = False
     for u in ctx.units:
         mf = ctx.modfile(u)
         if mf is None:
             continue
         w = u if u.kind == "work" else in_workspace.get(os.path.normpath(u.main)) or workspace_of(ctx, u)
+        wmf = ctx.modfile(w) if w is not None else None
+        if w is not None and wmf is not None and builds_from_vendor(ctx, w, wmf):
+            ctx.note(f"gosum-missing: {w.main} builds from its vendor/ directory (-mod=vendor), which never reads go.sum; not checked")
+            continue
         if w is None:
             if builds_from_vendor(ctx, u, mf):
                 ctx.note(f"gosum-missing: {u.main} is built from vendor/ (-mod=vendor), which never reads go.sum; not checked")
                 continue
             needs, sum_paths = needed_sums(ctx, u), [u.sum]
         else:
-            # The workspace's needs (its replacements, its selected versions), those of this file.
-            needs = [n for n in needed_sums(ctx, w) if w is u or os.path.normpath(n.file) == os.path.normpath(u.main)]
+            # The workspace's needs (its replacements, its selected versions), those of this
+            # file; needs the graph pins on the go.work itself go with it, or with each of its
+            # modules when the go.work is not part of the run.
+            files = {os.path.normpath(u.main)} | ({os.path.normpath(w.main)} if w is not u and w not in ctx.units else set())
+            needs = [n for n in needed_sums(ctx, w) if w is u or os.path.normpath(n.file) in files]
             sum_paths = _workspace_sums(ctx, w)
+        if mf.require or u.kind == "work":
+            judged = True
         if not needs:
             continue
         have: set[tuple[str, str]] = set()
@@ -143,6 +153,12 @@ def gosum_missing(ctx: Context) -> Iterator[Finding]:
                 "the go command refuses to build (missing go.sum entry)",
                 file=n.file, span=n.span, module=n.path, version=n.version, sum_line=n.line_text,
             )
+    if judged and not ctx.deep:
+        ctx.note(
+            "gosum-missing: judged from go.mod alone (the module graph was not loaded): lines needed deeper in the "
+            "graph are not checked, and a requirement no build reads may be reported; `gozt-lint --all` gives the "
+            "exact set `go build ./...` and `go test ./...` need"
+        )
 
 
 def _unit_of_sum(u: Unit, p: Path) -> Unit:

@@ -159,8 +159,10 @@ def setup(ctx: Context) -> tuple[Report, sc.Client | None]:
 
 def ready_client(ctx: Context) -> tuple[Report, sc.Client | None]:
     """The configured database's client with its signed heads loaded (and, online,
-    the database's latest fetched): one per run, shared by this family and by the
-    modcache family when it asks the database to settle a go.sum/cache dispute."""
+    the database's latest fetched): one per run, shared by this family, by the
+    modcache family when it asks the database to settle a go.sum/cache dispute, and
+    by the module graph for records of go.mod files go.sum lacks, so that no record
+    is verified twice."""
     return ctx.once(_ready)
 
 
