@@ -23,6 +23,10 @@ class Result:
         # the first go.mod's module line, or None.
         anchor: tuple[str, int] | None = None,
         root: str = "",
+        # Findings a report leaves out but counts: below --min-severity (still
+        # judged by --fail-on), and how many a --baseline hid (not judged).
+        hidden: list[Finding] | None = None,
+        baselined: int = 0,
     ) -> None:
         self.findings: list[Finding] = [] if findings is None else findings
         self.suppressed = suppressed
@@ -32,6 +36,8 @@ class Result:
         self.rules_run: list[str] = [] if rules_run is None else rules_run
         self.anchor = anchor
         self.root = root
+        self.hidden: list[Finding] = [] if hidden is None else hidden
+        self.baselined = baselined
 
     def __repr__(self) -> str:
         return f"Result({len(self.findings)} findings, suppressed={self.suppressed}, notes={self.notes!r})"
@@ -178,6 +184,6 @@ def _anchor(ctx: Context) -> tuple[str, int] | None:
 def exit_status(result: Result, fail_on: Severity) -> int:
     if result.input_errors or result.internal_errors:
         return 2
-    if any(f.severity.rank >= fail_on.rank for f in result.findings):
+    if any(f.severity.rank >= fail_on.rank for f in [*result.findings, *result.hidden]):
         return 1
     return 0

@@ -5,10 +5,13 @@ Schema version 1::
     {"tool": "gozt-lint", "version": "...", "schema_version": 1,
      "findings": [{"rule", "severity", "message", "file", "line", "column",
                    "end_line", "end_column", "module", "version", "docs", "details"}],
-     "summary": {"error": n, "warning": n, "info": n, "total": n, "suppressed": n},
+     "summary": {"error": n, "warning": n, "info": n, "total": n, "suppressed": n,
+                 "hidden": n, "baselined": n},
      "notes": [...], "errors": [...]}
 
-Keys are never removed or renamed within a schema version; absent values are null.
+``total`` counts the findings listed; ``hidden`` those below ``--min-severity``
+(not listed), ``baselined`` those a ``--baseline`` hid. Keys are never removed or
+renamed within a schema version; absent values are null.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ def document(result: Result) -> dict[str, Any]:
             "info": result.count(Severity.INFO),
             "total": len(result.findings),
             "suppressed": result.suppressed,
+            "hidden": len(result.hidden),
+            "baselined": result.baselined,
         },
         "rules_run": result.rules_run,
         "notes": result.notes,
