@@ -566,6 +566,40 @@ async def test_restore_line_action_from_history(gomodule: lsp_fixtures.GoModule,
         await wait_until(lambda: not has(client, sum_uri, "gosum-hash-changed"), what="restored", timeout=90)
 
 
+@needs("gosum-line-removed")
+@pytest.mark.parametrize("client_name", CLIENTS)
+async def test_restore_line_action_for_a_removed_line(gomodule: lsp_fixtures.GoModule, client_name: str) -> None:
+    """A go.sum line dropped in the buffer while go.mod still requires that version:
+    the quick fix puts HEAD's line back where the go command would write it."""
+    env = dict(gomodule.env.environ)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]
+    for args in (["init", "-q"], ["add", "go.mod", "go.sum"], ["commit", "-qm", "base"]):
+        subprocess.run(git + args, cwd=gomodule.dir, env=env, check=True, capture_output=True)
+    head = gomodule.gosum.read_text()
+    gone = next(ln for ln in head.split("\n") if ln.startswith(f"{lsp_fixtures.MOD_A} {lsp_fixtures.VER_A}/go.mod "))
+    edited = head.replace(gone + "\n", "", 1)
+    assert edited != head
+    async with session(gomodule, client_name) as client:
+        encoding = client.init_result.capabilities.position_encoding or "utf-16"  # type: ignore[attr-defined]
+        sum_uri = open_doc(client, gomodule.gosum, text=edited)
+        await wait_until(lambda: has(client, sum_uri, "gosum-line-removed"), what="gosum-line-removed", timeout=90)
+        d = next(d for d in diags(client, sum_uri) if d.code == "gosum-line-removed")
+        result = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=sum_uri), range=d.range, context=types.CodeActionContext(diagnostics=[d])
+            )
+        )
+        restore = [a for a in as_actions(result) if a.title.startswith("Restore the recorded line")]
+        assert len(restore) == 1 and restore[0].edit is not None and restore[0].is_preferred
+        assert gone in restore[0].title
+        (uri, edits), = restore[0].edit.changes.items()  # type: ignore[union-attr]
+        assert uri == sum_uri and len(edits) == 1
+        fixed = apply_edit(edited, edits[0], encoding)
+        assert fixed == head
+        replace_all(client, sum_uri, fixed, 2)
+        await wait_until(lambda: not has(client, sum_uri, "gosum-line-removed"), what="restored", timeout=90)
+
+
 @needs("modcache-zip-tampered")
 async def test_quarantine_action_moves_a_tampered_cache_entry(tmp_path: Path) -> None:
     from gozt_lint.lsp.server import _quarantine_fn
