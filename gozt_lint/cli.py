@@ -106,7 +106,7 @@ def build_parser(command: str = "check") -> argparse.ArgumentParser:
     the hook pays for its own options only."""
     top = argparse.ArgumentParser(
         prog="gozt-lint",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_raw_formatter,
         description="Zero-trust checks of a Go build's inputs: go env policy, go.mod/go.sum/go.work, caches, "
         "checksum database, toolchain.",
         epilog=_commands_epilog(),
@@ -125,7 +125,7 @@ def build_parser(command: str = "check") -> argparse.ArgumentParser:
                 formatter_class=_raw_formatter,
             )
         elif name in SUBCOMMANDS:
-            kw["add_help"] = False
+            kw.update(add_help=False, formatter_class=_formatter)
         else:
             kw.update(prog=f"gozt-lint {name}", formatter_class=_formatter)
         p = sub.add_parser(name, **kw)  # type: ignore[arg-type]
