@@ -43,6 +43,9 @@ FORMATS = ("text", "json", "sarif", "github", "gitlab")
 # Annotations beyond the first ten of a kind are not shown by GitHub: a run reports
 # info findings there only when asked.
 DEFAULT_MIN_SEVERITY = {"github": "warning"}
+_DESCRIPTION = (
+    "Zero-trust checks of a Go build's inputs: go env policy, go.mod/go.sum/go.work, caches, checksum database, toolchain."
+)
 
 
 def _width() -> int:
@@ -100,35 +103,39 @@ def _add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--version", action="version", version=f"gozt-lint {__version__}")
 
 
+def _check_kwargs() -> dict[str, Any]:
+    # `gozt-lint --help` is the check's help with the commands listed: the check is
+    # what almost every run is.
+    return dict(
+        prog="gozt-lint",
+        usage="gozt-lint [check] [PATH ...] [options]\n       gozt-lint COMMAND [...]",
+        description=_DESCRIPTION,
+        epilog=_commands_epilog(),
+        formatter_class=_raw_formatter,
+    )
+
+
+def check_parser() -> argparse.ArgumentParser:
+    """The check's parser on its own, for `gozt-lint [PATH...]`."""
+    p = argparse.ArgumentParser(**_check_kwargs())
+    _add_check_arguments(p)
+    return p
+
+
 def build_parser(command: str = "check") -> argparse.ArgumentParser:
     """The command line. Every command is a subparser (so `gozt-lint --help` lists
-    them and each has its own usage), but only ``command``'s arguments are built:
-    the hook pays for its own options only."""
-    top = argparse.ArgumentParser(
-        prog="gozt-lint",
-        formatter_class=_raw_formatter,
-        description="Zero-trust checks of a Go build's inputs: go env policy, go.mod/go.sum/go.work, caches, "
-        "checksum database, toolchain.",
-        epilog=_commands_epilog(),
-    )
+    them and each has its own usage), but only ``command``'s arguments are built."""
+    top = argparse.ArgumentParser(prog="gozt-lint", formatter_class=_raw_formatter, description=_DESCRIPTION, epilog=_commands_epilog())
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
     for name, text in COMMANDS.items():
-        kw: dict[str, object] = {"help": text}
+        kw: dict[str, Any] = {"help": text}
         if name == "check":
-            # `gozt-lint --help` is the check's help with the commands listed: the
-            # check is what almost every run is.
-            kw.update(
-                prog="gozt-lint",
-                usage="gozt-lint [check] [PATH ...] [options]\n       gozt-lint COMMAND [...]",
-                description=top.description,
-                epilog=_commands_epilog(),
-                formatter_class=_raw_formatter,
-            )
+            kw.update(_check_kwargs())
         elif name in SUBCOMMANDS:
             kw.update(add_help=False, formatter_class=_formatter)
         else:
             kw.update(prog=f"gozt-lint {name}", formatter_class=_formatter)
-        p = sub.add_parser(name, **kw)  # type: ignore[arg-type]
+        p = sub.add_parser(name, **kw)
         if name != command:
             continue
         if name == "check":
@@ -143,17 +150,17 @@ def build_parser(command: str = "check") -> argparse.ArgumentParser:
     return top
 
 
-class _RawEpilogFormatter(argparse.HelpFormatter):
-    """Wrapped option help, but the commands list in the epilog kept as written."""
-
-    def _fill_text(self, text: str, width: int, indent: str) -> str:
-        if "\n" not in text:
-            return super()._fill_text(text, width, indent)
-        return "".join(indent + line for line in text.splitlines(keepends=True))
-
-
 def _raw_formatter(prog: str) -> argparse.HelpFormatter:
-    return _RawEpilogFormatter(prog, width=_width())
+    """Wrapped option help, but the commands list in the epilog kept as written (the
+    class is made only when help is printed)."""
+
+    class RawEpilogFormatter(argparse.HelpFormatter):
+        def _fill_text(self, text: str, width: int, indent: str) -> str:
+            if "\n" not in text:
+                return super()._fill_text(text, width, indent)
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+
+    return RawEpilogFormatter(prog, width=_width())
 
 
 def _use_color(choice: str, stream: object) -> bool:
@@ -321,112 +328,17 @@ def apply_fixes(ctx: object, result: object, *, apply: bool) -> None:
     print_moves(moves, True, sys.stderr)
 
 
-def cmd_rules(args: argparse.Namespace) -> int:
-    """`gozt-lint rules [RULE...] [--format text|json|markdown]`: every rule (or the
-    ones named: slugs or families) with its severity and summary."""
-    import json
+def rules_markdown(rules: dict[str, Any] | None = None) -> str:
+    """The README's rule table (tests/test_docs.py keeps the README equal to it)."""
+    from gozt_lint.commands import rules_markdown as markdown
 
-    from gozt_lint.rules import FAMILIES, all_rules
-
-    rules = all_rules()
-    if args.rules:
-        chosen: dict[str, object] = {}
-        for item in args.rules:
-            for part in filter(None, (x.strip() for x in item.split(","))):
-                if part in rules:
-                    chosen[part] = rules[part]
-                elif part in FAMILIES:
-                    chosen.update({s: r for s, r in rules.items() if r.family == part})
-                else:
-                    raise UsageError(f"unknown rule or family {part!r}{_did_you_mean(part, rules)} (see `gozt-lint rules`)")
-        rules = {s: r for s, r in rules.items() if s in chosen}
-    if args.format == "markdown":
-        sys.stdout.write(rules_markdown(rules))
-        return EXIT_OK
-    if args.format == "json":
-        doc = [
-            {"rule": r.slug, "severity": r.severity.value, "family": r.family, "summary": r.summary, "docs": r.docs_url}
-            for r in rules.values()
-        ]
-        json.dump(doc, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return EXIT_OK
-    width = max((len(s) for s in rules), default=10)
-    family = None
-    for r in rules.values():
-        if r.family != family:
-            family = r.family
-            fam = FAMILIES[family]
-            extra = " (--all or --select)" if fam.deep else ""
-            print(f"\n{family}: {fam.summary}{extra}")
-        print(f"  {r.slug:<{width}}  {r.severity.value:<7}  {r.summary}")
-    if args.rules:
-        print("\n`gozt-lint explain RULE` prints a rule's page.")
-    return EXIT_OK
-
-
-def _did_you_mean(word: str, choices: object) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, list(choices), n=1)  # type: ignore[call-overload]
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return markdown(rules)
 
 
 def rule_page(slug: str) -> str | None:
-    """The text of ``docs/rules/<slug>.md``: from the installed package (the wheel
-    carries the pages as gozt_lint/docs/), else from the checkout it runs from."""
-    here = Path(__file__).resolve().parent
-    for base in (here / "docs" / "rules", here.parent / "docs" / "rules"):
-        page = base / f"{slug}.md"
-        try:
-            return page.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-    return None
+    from gozt_lint.commands import rule_page as page
 
-
-def cmd_explain(args: argparse.Namespace) -> int:
-    """`gozt-lint explain RULE`: the rule's page, offline."""
-    from gozt_lint.rules import FAMILIES, all_rules
-
-    rules = all_rules()
-    slug = args.rule.strip()
-    if slug not in rules:
-        if slug in FAMILIES:
-            names = ", ".join(s for s, r in rules.items() if r.family == slug)
-            raise UsageError(f"{slug!r} is a family, not a rule; its rules: {names}")
-        raise UsageError(f"unknown rule {slug!r}{_did_you_mean(slug, rules)} (see `gozt-lint rules`)")
-    text = rule_page(slug)
-    if text is None:
-        r = rules[slug]
-        raise UsageError(f"the page of {slug} is not installed; read it at {r.docs_url}")
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return EXIT_OK
-
-
-def rules_markdown(rules: dict[str, Any] | None = None) -> str:
-    """The README's rule table (tests/test_docs.py keeps the README equal to it)."""
-    from gozt_lint.rules import FAMILIES, all_rules
-
-    lines = ["| rule | severity | family | what it catches |", "| --- | --- | --- | --- |"]
-    for r in (all_rules() if rules is None else rules).values():
-        deep = " (deep)" if FAMILIES[r.family].deep else ""
-        lines.append(f"| [`{r.slug}`](docs/rules/{r.slug}.md) | {r.severity.value} | {r.family}{deep} | {r.summary} |")
-    return "\n".join(lines) + "\n"
-
-
-def cmd_init(args: argparse.Namespace) -> int:
-    """`gozt-lint init [DIR]`: write a commented starting .gozt-lint.toml (never overwrites)."""
-    from gozt_lint.config import CONFIG_NAME, write_starter
-    from gozt_lint.context import find_repo_root
-
-    target_dir = Path(args.dir) if args.dir else (find_repo_root(Path.cwd()) or Path.cwd())
-    if not target_dir.is_dir():
-        raise UsageError(f"{target_dir}: not a directory")
-    path = target_dir / CONFIG_NAME
-    write_starter(path)
-    print(f"wrote {path}")
-    return EXIT_OK
+    return page(slug)
 
 
 def cmd_lsp(argv: Sequence[str]) -> int:
@@ -443,11 +355,12 @@ def _resolve(spec: str) -> Callable[[Sequence[str]], int]:
     return getattr(importlib.import_module(mod), fn)  # type: ignore[no-any-return]
 
 
-_HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "check": run_check,
-    "rules": cmd_rules,
-    "explain": cmd_explain,
-    "init": cmd_init,
+# Handlers of the commands argparse parses here, imported when chosen.
+_HANDLERS: dict[str, str] = {
+    "check": "gozt_lint.cli:run_check",
+    "rules": "gozt_lint.commands:cmd_rules",
+    "explain": "gozt_lint.commands:cmd_explain",
+    "init": "gozt_lint.commands:cmd_init",
 }
 
 
@@ -456,11 +369,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] in SUBCOMMANDS:
             return _resolve(SUBCOMMANDS[argv[0]])(argv[1:])
-        command = argv[0] if argv and argv[0] in COMMANDS else "check"
-        if command == "check" and argv[:1] != ["check"]:
-            argv = ["check", *argv]
-        args = build_parser(command).parse_args(argv)
-        return _HANDLERS[command](args)
+        if argv and argv[0] in COMMANDS:
+            command = argv[0]
+            args = build_parser(command).parse_args(argv)
+        else:
+            # The implicit check (every hook run): its own parser only, the same one
+            # `gozt-lint check` gets as a subparser.
+            command = "check"
+            args = check_parser().parse_args(argv)
+        if command == "check":
+            return run_check(args)
+        handler: Callable[[argparse.Namespace], int] = _resolve(_HANDLERS[command])  # type: ignore[assignment]
+        return handler(args)
     except GoztError as e:
         print(f"gozt-lint: error: {e}", file=sys.stderr)
         return EXIT_ERROR
