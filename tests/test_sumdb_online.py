@@ -172,3 +172,21 @@ def test_online_through_a_file_proxy_that_mirrors_the_database(world: World) -> 
     assert by_rule(result) == {}
     assert len(s.requests()) == before
     assert (world.own / "lookup" / "example.com" / "m@v1.0.0").is_file()
+
+
+def test_editor_shows_one_unverified_diagnostic_per_gosum(world: World) -> None:
+    """The language server's go.sum buffer gets the one summary, not a diagnostic per
+    line (what the server publishes: its own check and placement code)."""
+    from gozt_lint.lsp import check
+    from gozt_lint.lsp.place import DocView, place
+    from gozt_lint.rules import all_rules
+
+    req = check.Request(cwd=str(world.app), paths=[str(world.app / "go.mod"), str(world.gosum)], families=["gosum", "sumdb"])
+    out = check.run(req, world.environ())
+    assert not out.errors, out.errors
+    families = {s: r.family for s, r in all_rules().items()}
+    placed = place(out.findings, DocView.of(str(world.gosum), world.gosum.read_text()), families=families)
+    unverified = [p for p in placed if p.finding.rule == "sumdb-unverified"]
+    assert len(unverified) == 1 and len(world.gosum.read_text().splitlines()) == 4
+    (p,) = unverified
+    assert p.line == 0 and p.message.startswith("4 of 4 go.sum lines not verified")
