@@ -3,7 +3,6 @@ where its findings came from. Adding a format is adding a module here."""
 
 from __future__ import annotations
 
-import copy
 import importlib
 import os
 from typing import TYPE_CHECKING, Protocol, TextIO
@@ -44,6 +43,8 @@ def shown(result: Result, minimum: Severity) -> Result:
     ``hidden`` (reports count them; the exit status still judges them)."""
     if all(f.severity.rank >= minimum.rank for f in result.findings):
         return result
+    import copy
+
     view = copy.copy(result)
     view.findings = [f for f in result.findings if f.severity.rank >= minimum.rank]
     view.hidden = [*result.hidden, *(f for f in result.findings if f.severity.rank < minimum.rank)]
