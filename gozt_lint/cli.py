@@ -13,7 +13,7 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from gozt_lint import __version__
 from gozt_lint.errors import GoztError, UsageError
@@ -21,44 +21,76 @@ from gozt_lint.finding import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-# Subcommands, imported only when used so the hook path stays small. A path with
-# one of these names can still be checked as ./NAME.
+# Subcommands. `check` is the default: `gozt-lint [PATH...]` is `gozt-lint check
+# [PATH...]`, so a path with a command's name must be written ./NAME. The handlers
+# (and what they import) load only when their command runs: the pre-commit hook's
+# path stays small. snapshot, cache and lsp parse their own arguments.
+COMMANDS: dict[str, str] = {
+    "check": "check go.mod/go.sum/go.work files, the environment and (with --all) the caches (the default)",
+    "rules": "list the rules, or show the summary of some: rules [RULE...]",
+    "explain": "print a rule's documentation page: explain RULE",
+    "init": "write a commented .gozt-lint.toml",
+    "snapshot": "record the environment for `--snapshot FILE`",
+    "cache": "module-cache repair: cache quarantine [MODULE@VERSION...] [--apply]",
+    "lsp": "the language server (stdio)",
+}
 SUBCOMMANDS: dict[str, str] = {
-    "rules": "gozt_lint.cli:cmd_rules",
-    "init": "gozt_lint.cli:cmd_init",
-    "lsp": "gozt_lint.cli:cmd_lsp",
     "snapshot": "gozt_lint.snapshot:main",
     "cache": "gozt_lint.repair:main",
+    "lsp": "gozt_lint.cli:cmd_lsp",
 }
+FORMATS = ("text", "json", "sarif", "github", "gitlab")
+# Annotations beyond the first ten of a kind are not shown by GitHub: a run reports
+# info findings there only when asked.
+DEFAULT_MIN_SEVERITY = {"github": "warning"}
+_DESCRIPTION = (
+    "Zero-trust checks of a Go build's inputs: go env policy, go.mod/go.sum/go.work, caches, checksum database, toolchain."
+)
 
 
-def _formatter(prog: str) -> argparse.HelpFormatter:
+def _width() -> int:
     # argparse would import shutil (and compression modules) just to size help
     # text it usually never prints; os gives the terminal width as well.
     try:
         width = os.get_terminal_size(sys.stderr.fileno()).columns
     except (OSError, ValueError):
         width = int(os.environ.get("COLUMNS", "80") or 80)
-    return argparse.HelpFormatter(prog, width=max(width - 2, 40))
+    return max(width - 2, 40)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        formatter_class=_formatter,
-        prog="gozt-lint",
-        description="Zero-trust checks of a Go build's inputs: go env policy, go.mod/go.sum/go.work, "
-        "caches, checksum database, toolchain.",
-        epilog="Subcommands: " + ", ".join(SUBCOMMANDS) + " (e.g. `gozt-lint rules`). "
-        "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage/input/internal error.",
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.HelpFormatter(prog, width=_width())
+
+
+def _commands_epilog() -> str:
+    return (
+        "commands (gozt-lint COMMAND --help for each):\n"
+        + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
+        + "\n\nExit status: 0 clean, 1 findings at or above --fail-on, 2 usage/input/internal error, 130 interrupted."
     )
+
+
+def _add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="go.mod/go.sum/go.work files or directories (default: the module here)")
     p.add_argument("--all", action="store_true", help="every module in the repository and every check (environment, caches, checksum database, history)")
     p.add_argument("--no-env", dest="env", action="store_false", help="skip the environment checks")
     p.add_argument("--select", action="append", default=[], metavar="RULES", help="only these rules or families (comma-separated; repeatable)")
     p.add_argument("--ignore", action="append", default=[], metavar="RULES", help="skip these rules or families (comma-separated; repeatable)")
     p.add_argument("--fail-on", default="warning", choices=["error", "warning", "info"], help="lowest severity that fails the run (default: warning)")
-    p.add_argument("--format", default="text", choices=["text", "json", "sarif", "github"], help="output format (default: text)")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are at or above --fail-on (errors still exit 2)")
+    p.add_argument("--format", default="text", choices=FORMATS, help="output format (default: text)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
+    for fmt in ("json", "sarif", "gitlab"):
+        p.add_argument(f"--{fmt}-output", metavar="FILE", help=f"also write a {fmt} report to FILE")
+    p.add_argument(
+        "--min-severity",
+        choices=["info", "warning", "error"],
+        help="list only findings at or above this severity; the others are counted in the summary "
+        "(default: info; warning for --format github)",
+    )
+    p.add_argument("--show-info", dest="min_severity", action="store_const", const="info", help="list info findings too (same as --min-severity info)")
+    p.add_argument("--baseline", metavar="FILE", help="hide the findings recorded in FILE (by fingerprint) and report only new ones")
+    p.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE for --baseline, report them, and exit 0")
     p.add_argument("--config", metavar="FILE", help="configuration file (default: .gozt-lint.toml at the repository root)")
     p.add_argument("--online", action="store_true", help="allow network lookups (checksum database); off by default")
     p.add_argument("--no-memo", dest="memo", action="store_false", help="rehash everything; ignore memoized hashes")
@@ -69,7 +101,66 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--color", default="auto", choices=["auto", "always", "never"], help="colour text output (default: auto)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
     p.add_argument("--version", action="version", version=f"gozt-lint {__version__}")
+
+
+def _check_kwargs() -> dict[str, Any]:
+    # `gozt-lint --help` is the check's help with the commands listed: the check is
+    # what almost every run is.
+    return dict(
+        prog="gozt-lint",
+        usage="gozt-lint [check] [PATH ...] [options]\n       gozt-lint COMMAND [...]",
+        description=_DESCRIPTION,
+        epilog=_commands_epilog(),
+        formatter_class=_raw_formatter,
+    )
+
+
+def check_parser() -> argparse.ArgumentParser:
+    """The check's parser on its own, for `gozt-lint [PATH...]`."""
+    p = argparse.ArgumentParser(**_check_kwargs())
+    _add_check_arguments(p)
     return p
+
+
+def build_parser(command: str = "check") -> argparse.ArgumentParser:
+    """The command line. Every command is a subparser (so `gozt-lint --help` lists
+    them and each has its own usage), but only ``command``'s arguments are built."""
+    top = argparse.ArgumentParser(prog="gozt-lint", formatter_class=_raw_formatter, description=_DESCRIPTION, epilog=_commands_epilog())
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+    for name, text in COMMANDS.items():
+        kw: dict[str, Any] = {"help": text}
+        if name == "check":
+            kw.update(_check_kwargs())
+        elif name in SUBCOMMANDS:
+            kw.update(add_help=False, formatter_class=_formatter)
+        else:
+            kw.update(prog=f"gozt-lint {name}", formatter_class=_formatter)
+        p = sub.add_parser(name, **kw)
+        if name != command:
+            continue
+        if name == "check":
+            _add_check_arguments(p)
+        elif name == "rules":
+            p.add_argument("rules", nargs="*", metavar="RULE", help="rules or families to show (default: all)")
+            p.add_argument("--format", default="text", choices=["text", "json", "markdown"], help="output format (default: text)")
+        elif name == "explain":
+            p.add_argument("rule", metavar="RULE", help="a rule slug, e.g. gosum-hash-changed (see `gozt-lint rules`)")
+        elif name == "init":
+            p.add_argument("dir", nargs="?", help="where to write it (default: the repository root)")
+    return top
+
+
+def _raw_formatter(prog: str) -> argparse.HelpFormatter:
+    """Wrapped option help, but the commands list in the epilog kept as written (the
+    class is made only when help is printed)."""
+
+    class RawEpilogFormatter(argparse.HelpFormatter):
+        def _fill_text(self, text: str, width: int, indent: str) -> str:
+            if "\n" not in text:
+                return super()._fill_text(text, width, indent)
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+
+    return RawEpilogFormatter(prog, width=_width())
 
 
 def _use_color(choice: str, stream: object) -> bool:
@@ -109,21 +200,28 @@ def config_root(cwd: Path, paths: Sequence[str]) -> Path:
     return find_repo_root(cwd) or cwd
 
 
-def run_check(argv: Sequence[str]) -> int:
+def run_check(args: argparse.Namespace) -> int:
     from gozt_lint import engine
     from gozt_lint.context import Context, Options
-    from gozt_lint.report import get as get_reporter
 
-    parser = build_parser()
-    args = parser.parse_args(list(argv))
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     cwd = Path.cwd()
     config = load_context_config(args.config, config_root(cwd, args.paths))
-    if args.output:
+    reports = _reports(args)
+    if any(path for _, path in reports) or args.write_baseline:
         from gozt_lint.fileio import check_output
 
-        check_output(Path(args.output))
+        for _, path in reports:
+            if path:
+                check_output(Path(path))
+        if args.write_baseline:
+            check_output(Path(args.write_baseline))
+    known = None
+    if args.baseline:
+        from gozt_lint.baseline import load as load_baseline
+
+        known = load_baseline(Path(args.baseline))
     show_progress = args.progress and sys.stderr.isatty() and not os.environ.get("CI")
     options = Options(
         paths=args.paths,
@@ -148,21 +246,62 @@ def run_check(argv: Sequence[str]) -> int:
     result = engine.run(ctx, rules)
     apply_fixes(ctx, result, apply=args.fix)
 
-    reporter = get_reporter(args.format)
-    if args.output:
+    if args.write_baseline:
+        from gozt_lint.baseline import write as write_baseline
+
+        if result.input_errors or result.internal_errors:
+            # A baseline of an incomplete run would hide nothing it missed, but it
+            # would look complete.
+            _print_errors(result)
+            raise UsageError(f"{args.write_baseline}: not written: the run was incomplete")
+        n = write_baseline(Path(args.write_baseline), result)
+        print(f"gozt-lint: recorded {n} finding{'s' if n != 1 else ''} in {args.write_baseline}", file=sys.stderr)
+    if known is not None:
+        from gozt_lint.baseline import apply as apply_baseline
+
+        apply_baseline(result, known)
+
+    for fmt, path in reports:
+        _write_report(result, fmt, path, args)
+    _print_errors(result)
+    status = engine.exit_status(result, Severity.parse(args.fail_on))
+    if status == EXIT_FINDINGS and (args.exit_zero or args.write_baseline):
+        return EXIT_OK
+    return status
+
+
+def _reports(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """(format, file or None for stdout) of every report the run writes."""
+    out: list[tuple[str, str | None]] = [(args.format, args.output)]
+    for fmt in ("json", "sarif", "gitlab"):
+        path = getattr(args, f"{fmt}_output")
+        if path:
+            out.append((fmt, path))
+    return out
+
+
+def _write_report(result: object, fmt: str, path: str | None, args: argparse.Namespace) -> None:
+    from gozt_lint.report import get as get_reporter, shown
+
+    minimum = Severity.parse(args.min_severity or DEFAULT_MIN_SEVERITY.get(fmt, "info"))
+    view = shown(result, minimum)  # type: ignore[arg-type]
+    reporter = get_reporter(fmt)
+    if path:
         from gozt_lint.fileio import write_output
 
         buf = io.StringIO()
-        reporter(result, buf, color=False)
-        write_output(Path(args.output), buf.getvalue().encode("utf-8"))
+        reporter(view, buf, color=False)
+        write_output(Path(path), buf.getvalue().encode("utf-8"))
     else:
-        reporter(result, sys.stdout, color=_use_color(args.color, sys.stdout) and args.format == "text")
+        reporter(view, sys.stdout, color=_use_color(args.color, sys.stdout) and fmt == "text")
         sys.stdout.flush()
-    for e in result.input_errors:
+
+
+def _print_errors(result: object) -> None:
+    for e in getattr(result, "input_errors", []):
         print(f"gozt-lint: error: {e}", file=sys.stderr)
-    for e in result.internal_errors:
+    for e in getattr(result, "internal_errors", []):
         print(f"gozt-lint: error: {e}", file=sys.stderr)
-    return engine.exit_status(result, Severity.parse(args.fail_on))
 
 
 def apply_fixes(ctx: object, result: object, *, apply: bool) -> None:
@@ -189,65 +328,17 @@ def apply_fixes(ctx: object, result: object, *, apply: bool) -> None:
     print_moves(moves, True, sys.stderr)
 
 
-def cmd_rules(argv: Sequence[str]) -> int:
-    """`gozt-lint rules [--format text|json]`: every rule with its severity and summary."""
-    import json
-
-    from gozt_lint.rules import FAMILIES, all_rules
-
-    p = argparse.ArgumentParser(prog="gozt-lint rules", description="List every rule.")
-    p.add_argument("--format", default="text", choices=["text", "json", "markdown"])
-    args = p.parse_args(list(argv))
-    rules = all_rules()
-    if args.format == "markdown":
-        sys.stdout.write(rules_markdown())
-        return EXIT_OK
-    if args.format == "json":
-        doc = [
-            {"rule": r.slug, "severity": r.severity.value, "family": r.family, "summary": r.summary, "docs": r.docs_url}
-            for r in rules.values()
-        ]
-        json.dump(doc, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return EXIT_OK
-    width = max((len(s) for s in rules), default=10)
-    family = None
-    for r in rules.values():
-        if r.family != family:
-            family = r.family
-            fam = FAMILIES[family]
-            extra = " (--all or --select)" if fam.deep else ""
-            print(f"\n{family}: {fam.summary}{extra}")
-        print(f"  {r.slug:<{width}}  {r.severity.value:<7}  {r.summary}")
-    return EXIT_OK
-
-
-def rules_markdown() -> str:
+def rules_markdown(rules: dict[str, Any] | None = None) -> str:
     """The README's rule table (tests/test_docs.py keeps the README equal to it)."""
-    from gozt_lint.rules import FAMILIES, all_rules
+    from gozt_lint.commands import rules_markdown as markdown
 
-    lines = ["| rule | severity | family | what it catches |", "| --- | --- | --- | --- |"]
-    for r in all_rules().values():
-        deep = " (deep)" if FAMILIES[r.family].deep else ""
-        lines.append(f"| [`{r.slug}`](docs/rules/{r.slug}.md) | {r.severity.value} | {r.family}{deep} | {r.summary} |")
-    return "\n".join(lines) + "\n"
+    return markdown(rules)
 
 
-def cmd_init(argv: Sequence[str]) -> int:
-    """`gozt-lint init [DIR]`: write a commented starting .gozt-lint.toml (never overwrites)."""
-    from gozt_lint.config import CONFIG_NAME, write_starter
-    from gozt_lint.context import find_repo_root
+def rule_page(slug: str) -> str | None:
+    from gozt_lint.commands import rule_page as page
 
-    p = argparse.ArgumentParser(prog="gozt-lint init", description=f"Write a starting {CONFIG_NAME}.")
-    p.add_argument("dir", nargs="?", help="where to write it (default: the repository root)")
-    args = p.parse_args(list(argv))
-    target_dir = Path(args.dir) if args.dir else (find_repo_root(Path.cwd()) or Path.cwd())
-    if not target_dir.is_dir():
-        raise UsageError(f"{target_dir}: not a directory")
-    path = target_dir / CONFIG_NAME
-    write_starter(path)
-    print(f"wrote {path}")
-    return EXIT_OK
+    return page(slug)
 
 
 def cmd_lsp(argv: Sequence[str]) -> int:
@@ -264,12 +355,32 @@ def _resolve(spec: str) -> Callable[[Sequence[str]], int]:
     return getattr(importlib.import_module(mod), fn)  # type: ignore[no-any-return]
 
 
+# Handlers of the commands argparse parses here, imported when chosen.
+_HANDLERS: dict[str, str] = {
+    "check": "gozt_lint.cli:run_check",
+    "rules": "gozt_lint.commands:cmd_rules",
+    "explain": "gozt_lint.commands:cmd_explain",
+    "init": "gozt_lint.commands:cmd_init",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in SUBCOMMANDS:
             return _resolve(SUBCOMMANDS[argv[0]])(argv[1:])
-        return run_check(argv)
+        if argv and argv[0] in COMMANDS:
+            command = argv[0]
+            args = build_parser(command).parse_args(argv)
+        else:
+            # The implicit check (every hook run): its own parser only, the same one
+            # `gozt-lint check` gets as a subparser.
+            command = "check"
+            args = check_parser().parse_args(argv)
+        if command == "check":
+            return run_check(args)
+        handler: Callable[[argparse.Namespace], int] = _resolve(_HANDLERS[command])  # type: ignore[assignment]
+        return handler(args)
     except GoztError as e:
         print(f"gozt-lint: error: {e}", file=sys.stderr)
         return EXIT_ERROR

@@ -24,6 +24,10 @@ class Result:
         anchor: tuple[str, int] | None = None,
         root: str = "",
         coverage: dict[str, int] | None = None,
+        # Findings a report leaves out but counts: below --min-severity (still
+        # judged by --fail-on), and how many a --baseline hid (not judged).
+        hidden: list[Finding] | None = None,
+        baselined: int = 0,
     ) -> None:
         self.findings: list[Finding] = [] if findings is None else findings
         self.suppressed = suppressed
@@ -36,6 +40,8 @@ class Result:
         # What the deep checks verified, by kind (Context.verified); empty when
         # no deep family ran.
         self.coverage: dict[str, int] = {} if coverage is None else coverage
+        self.hidden: list[Finding] = [] if hidden is None else hidden
+        self.baselined = baselined
 
     def __repr__(self) -> str:
         return f"Result({len(self.findings)} findings, suppressed={self.suppressed}, notes={self.notes!r})"
@@ -198,6 +204,6 @@ def _anchor(ctx: Context) -> tuple[str, int] | None:
 def exit_status(result: Result, fail_on: Severity) -> int:
     if result.input_errors or result.internal_errors:
         return 2
-    if any(f.severity.rank >= fail_on.rank for f in result.findings):
+    if any(f.severity.rank >= fail_on.rank for f in [*result.findings, *result.hidden]):
         return 1
     return 0

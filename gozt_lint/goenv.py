@@ -309,6 +309,35 @@ def run_go(
         )
 
 
+# -- GOFLAGS ------------------------------------------------------------------------
+
+
+def split_goflags(value: str) -> list[str] | None:
+    """GOFLAGS as the go command splits it (quoted.Split): fields on spaces, '...'
+    or "..." around a field; None when a quote is unterminated."""
+    out: list[str] = []
+    i, n = 0, len(value)
+    while i < n:
+        while i < n and value[i] in " \t\n\r":
+            i += 1
+        if i >= n:
+            break
+        if value[i] in "\"'":
+            q = value[i]
+            j = value.find(q, i + 1)
+            if j < 0:
+                return None
+            out.append(value[i + 1 : j])
+            i = j + 1
+            continue
+        j = i
+        while j < n and value[j] not in " \t\n\r":
+            j += 1
+        out.append(value[i:j])
+        i = j
+    return out
+
+
 # -- loading --------------------------------------------------------------------------
 
 

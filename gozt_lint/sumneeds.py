@@ -226,7 +226,7 @@ def builds_from_vendor(ctx: Context, unit: Unit, mf: ModFile) -> bool:
     """Does the go command build this module from vendor/ (``-mod=vendor``), never
     reading go.sum? As modload.setDefaultBuildMod decides: a ``-mod`` in GOFLAGS,
     else a vendor directory at the module root and ``go 1.14`` or later."""
-    from gozt_lint.rules.env import split_goflags
+    from gozt_lint.goenv import split_goflags
 
     env = ctx.env if ctx.options.env else ctx.once(_files_only_env)
     mode = None

@@ -123,6 +123,9 @@ class GoztLanguageServer(LanguageServer):
         self.environ = dict(os.environ)
         self.init_options: dict[str, Any] = {}
         self.client_settings: dict[str, Any] = {}
+        # Per workspace folder (multi-root): the folder's own goztLint settings, keyed
+        # by its path; a unit takes those of the innermost folder holding it.
+        self.folder_settings: dict[str, dict[str, Any]] = {}
         self.units: dict[str, UnitState] = {}
         self.sum_cache = SumCache()  # used from the fast thread only
         self.published: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
@@ -242,6 +245,9 @@ class GoztLanguageServer(LanguageServer):
             layers.append(settings_mod.project_section(cfg.table("lsp")))
         layers.append(settings_mod.client_section(self.init_options))
         layers.append(settings_mod.client_section(self.client_settings))
+        folder = self.folder_of(unit.dir) if unit is not None else None
+        if folder is not None:
+            layers.append(settings_mod.client_section(self.folder_settings.get(folder)))
         s = settings_mod.merge(layers, set(FAMILIES), set(all_rules()))
         for problem in s.problems:
             self.say_once(f"settings: {problem}")
@@ -526,21 +532,48 @@ class GoztLanguageServer(LanguageServer):
             if st.heavy_run is not None:
                 st.heavy_run.cancel()
 
+    def workspace_folders(self) -> dict[str, str]:
+        """Workspace folder path -> URI."""
+        out: dict[str, str] = {}
+        try:
+            folders = list(self.workspace.folders.values())
+        except Exception:
+            return out
+        for f in folders:
+            path = doc_path(f.uri)
+            if path:
+                out[path] = f.uri
+        return out
+
+    def folder_of(self, directory: Path | str) -> str | None:
+        """The innermost workspace folder that holds ``directory``."""
+        d = os.path.abspath(str(directory))
+        best = None
+        for folder in self.folder_settings:
+            if (d == folder or d.startswith(folder.rstrip(os.sep) + os.sep)) and (best is None or len(folder) > len(best)):
+                best = folder
+        return best
+
     async def refresh_settings(self) -> None:
         if not self.has("workspace.configuration", False):
             return
+        folders = self.workspace_folders()
+        # One request: the window's settings, then each folder's (a multi-root
+        # workspace may set families or severities per folder).
+        items = [types.ConfigurationItem(section=settings_mod.SECTION)] + [
+            types.ConfigurationItem(scope_uri=uri, section=settings_mod.SECTION) for uri in folders.values()
+        ]
         try:
-            result = await asyncio.wait_for(
-                self.workspace_configuration_async(
-                    types.ConfigurationParams(items=[types.ConfigurationItem(section=settings_mod.SECTION)])
-                ),
-                10,
-            )
+            result = await asyncio.wait_for(self.workspace_configuration_async(types.ConfigurationParams(items=items)), 10)
         except Exception as e:
             log.info("workspace/configuration failed: %s", e)
             return
-        value = result[0] if isinstance(result, (list, tuple)) and result else None
+        values = list(result) if isinstance(result, (list, tuple)) else []
+        value = values[0] if values else None
         self.client_settings = dict(value) if isinstance(value, dict) else {}
+        self.folder_settings = {
+            path: (dict(v) if isinstance(v, dict) else {}) for path, v in zip(folders, values[1:] + [None] * len(folders))
+        }
 
 
 server = GoztLanguageServer()
@@ -646,9 +679,9 @@ async def initialized(ls: GoztLanguageServer, params: types.InitializedParams) -
             )
         except Exception as e:
             log.info("client refused file watching: %s", e)
-    before = dict(ls.client_settings)
+    before = (dict(ls.client_settings), dict(ls.folder_settings))
     await ls.refresh_settings()
-    if ls.client_settings != before:
+    if (ls.client_settings, ls.folder_settings) != before:
         ls.check_all(heavy_delay=None)
 
 
@@ -726,6 +759,14 @@ async def did_change_configuration(ls: GoztLanguageServer, params: types.DidChan
     else:
         await ls.refresh_settings()
     ls._said = {m for m in ls._said if not m.startswith("settings:")}
+    ls.check_all()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+@_safe
+async def did_change_workspace_folders(ls: GoztLanguageServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+    # pygls has updated ls.workspace; a new folder may bring its own settings.
+    await ls.refresh_settings()
     ls.check_all()
 
 

@@ -156,6 +156,8 @@ def test_removed_lines_of_required_module(repo: tuple[Path, dict[str, str]]) -> 
     # Where the go command would write it back: after the zip line (line 1).
     assert f.line == 2 and f.file == str(gosum)
     assert "go.mod:" in f.message and "still requires example.com/dep v1.0.0" in f.message
+    # The language server's quick fix puts it back there.
+    assert f.data["fix"] == {"kind": "restore-line", "file": str(gosum), "line": 2, "text": removed}
 
 
 def test_removed_zip_line_of_indirect_requirement_is_not_flagged(tmp_path: Path, made: dict[str, Path]) -> None:

@@ -424,6 +424,52 @@ async def test_configuration_changes_are_honoured(gomodule: lsp_fixtures.GoModul
         await wait_until(lambda: sum_uri in client.diagnostics and not diags(client, sum_uri), what="gosum family off")
 
 
+@needs("pseudo-version")
+async def test_multi_root_workspace_takes_each_folders_settings(built: lsp_fixtures.GoModule, tmp_path: Path) -> None:
+    """One server, several workspace folders: each folder's settings apply to its
+    files, and a folder added later is served with its own."""
+    a = built.copy_to(tmp_path / "ws" / "a")
+    b = built.copy_to(tmp_path / "ws" / "b")
+    c = built.copy_to(tmp_path / "ws" / "c")
+    require_b = lsp_fixtures.line_of(a.gomod, lsp_fixtures.VER_B)
+    client = pytest_lsp.make_test_lsp_client()
+    client.set_configuration({"heavyDelayMs": 0}, section="goztLint")
+    client.set_configuration({"heavyDelayMs": 0, "severity": {"pseudo-version": "off"}}, section="goztLint", scope_uri=b.dir.as_uri())
+    client.set_configuration({"heavyDelayMs": 0, "severity": {"pseudo-version": "error"}}, section="goztLint", scope_uri=c.dir.as_uri())
+    await client.start_io(sys.executable, "-m", "gozt_lint", "lsp", env=server_env(a))
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
+            root_uri=a.dir.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=a.dir.as_uri(), name="a"), types.WorkspaceFolder(uri=b.dir.as_uri(), name="b")],
+            initialization_options=FAST_INIT,
+        )
+    )
+    try:
+        mod_a = open_doc(client, a.gomod)
+        mod_b = open_doc(client, b.gomod)
+        await wait_until(lambda: has(client, mod_a, "pseudo-version", require_b), what="pseudo-version in folder a")
+        await wait_until(lambda: mod_b in client.diagnostics, what="diagnostics for folder b")
+        await asyncio.sleep(1.0)  # let any late publish arrive
+        assert not has(client, mod_b, "pseudo-version"), "folder b turns pseudo-version off"
+        # A folder added later is served with its own settings.
+        mod_c = open_doc(client, c.gomod)
+        client.workspace_did_change_workspace_folders(
+            types.DidChangeWorkspaceFoldersParams(
+                event=types.WorkspaceFoldersChangeEvent(added=[types.WorkspaceFolder(uri=c.dir.as_uri(), name="c")], removed=[])
+            )
+        )
+        await wait_until(
+            lambda: any(d.code == "pseudo-version" and d.severity == types.DiagnosticSeverity.Error for d in diags(client, mod_c)),
+            what="folder c's severity",
+        )
+        d = next(d for d in diags(client, mod_a) if d.code == "pseudo-version")
+        assert d.severity == types.DiagnosticSeverity.Information
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
 # -- robustness -------------------------------------------------------------------------------------
 
 
@@ -592,6 +638,40 @@ async def test_restore_line_action_from_history(gomodule: lsp_fixtures.GoModule,
         assert fixed == head
         replace_all(client, sum_uri, fixed, 2)
         await wait_until(lambda: not has(client, sum_uri, "gosum-hash-changed"), what="restored", timeout=90)
+
+
+@needs("gosum-line-removed")
+@pytest.mark.parametrize("client_name", CLIENTS)
+async def test_restore_line_action_for_a_removed_line(gomodule: lsp_fixtures.GoModule, client_name: str) -> None:
+    """A go.sum line dropped in the buffer while go.mod still requires that version:
+    the quick fix puts HEAD's line back where the go command would write it."""
+    env = dict(gomodule.env.environ)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]
+    for args in (["init", "-q"], ["add", "go.mod", "go.sum"], ["commit", "-qm", "base"]):
+        subprocess.run(git + args, cwd=gomodule.dir, env=env, check=True, capture_output=True)
+    head = gomodule.gosum.read_text()
+    gone = next(ln for ln in head.split("\n") if ln.startswith(f"{lsp_fixtures.MOD_A} {lsp_fixtures.VER_A}/go.mod "))
+    edited = head.replace(gone + "\n", "", 1)
+    assert edited != head
+    async with session(gomodule, client_name) as client:
+        encoding = client.init_result.capabilities.position_encoding or "utf-16"  # type: ignore[attr-defined]
+        sum_uri = open_doc(client, gomodule.gosum, text=edited)
+        await wait_until(lambda: has(client, sum_uri, "gosum-line-removed"), what="gosum-line-removed", timeout=90)
+        d = next(d for d in diags(client, sum_uri) if d.code == "gosum-line-removed")
+        result = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=sum_uri), range=d.range, context=types.CodeActionContext(diagnostics=[d])
+            )
+        )
+        restore = [a for a in as_actions(result) if a.title.startswith("Restore the recorded line")]
+        assert len(restore) == 1 and restore[0].edit is not None and restore[0].is_preferred
+        assert gone in restore[0].title
+        (uri, edits), = restore[0].edit.changes.items()  # type: ignore[union-attr]
+        assert uri == sum_uri and len(edits) == 1
+        fixed = apply_edit(edited, edits[0], encoding)
+        assert fixed == head
+        replace_all(client, sum_uri, fixed, 2)
+        await wait_until(lambda: not has(client, sum_uri, "gosum-line-removed"), what="restored", timeout=90)
 
 
 @needs("modcache-zip-tampered")

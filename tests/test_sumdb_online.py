@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 
 from tests import gotool, sumdbtool
-from tests.test_sumdb_faults import M, UPPER, World, by_rule, make_world
+from tests.test_sumdb_faults import M, UPPER, World, by_rule, make_world, unverified
 
 pytestmark = pytest.mark.slow
 
@@ -53,8 +53,14 @@ def _closed_port() -> int:
 def test_offline_without_records_says_unverified(world: World) -> None:
     found = by_rule(world.lint())
     assert set(found) == {"sumdb-unverified"}
-    assert len(found["sumdb-unverified"]) == 4
-    assert all(f.file == str(world.gosum) and "--online" in f.message for f in found["sumdb-unverified"])
+    # One finding for the go.sum, not one per line, with the command that fixes it.
+    (f,) = found["sumdb-unverified"]
+    assert f.file == str(world.gosum) and f.line == 1
+    assert f.message == (
+        "4 of 4 go.sum lines not verified against sumdb.test (4 with no record cached); run "
+        "`gozt-lint --all --select sumdb --online` once to fetch and verify the records (later runs verify them offline)"
+    )
+    assert f.data["statuses"] == {"missing": 4} and sorted(set(unverified(found))) == [(UPPER, "missing"), (M, "missing")]
 
 
 def test_online_verifies_keeps_what_it_fetched_and_then_works_offline(world: World) -> None:
@@ -110,7 +116,8 @@ def test_unreachable_database_is_a_note_and_unverified_lines(world: World) -> No
     elapsed = time.monotonic() - t0
     found = by_rule(result)
     assert set(found) == {"sumdb-unverified"}
-    assert all("unreachable" in f.message for f in found["sumdb-unverified"])
+    (f,) = found["sumdb-unverified"]
+    assert "4 with the database unreachable" in f.message and "again when sumdb.test is reachable" in f.message
     assert any("could not fetch the latest tree head" in n for n in result.notes)
     assert elapsed < 30, "retries are bounded and the circuit breaker stops the rest"
 
@@ -142,7 +149,7 @@ def test_lying_server(world: World, sumdb_server_binary: Path, mode: str, gist: 
     assert "sumdb-bad-signature" in found
     assert any(gist in f.message for f in found["sumdb-bad-signature"]), [f.message for f in found["sumdb-bad-signature"]]
     assert "sumdb-mismatch" not in found
-    assert len(found["sumdb-unverified"]) == 4
+    assert len(unverified(found)) == 4 and len(found["sumdb-unverified"]) == 1
     # Nothing unverified was kept.
     assert not (world.own / "lookup").exists()
     assert not (world.own / "tile").exists() or mode != "badtile"
@@ -165,3 +172,21 @@ def test_online_through_a_file_proxy_that_mirrors_the_database(world: World) -> 
     assert by_rule(result) == {}
     assert len(s.requests()) == before
     assert (world.own / "lookup" / "example.com" / "m@v1.0.0").is_file()
+
+
+def test_editor_shows_one_unverified_diagnostic_per_gosum(world: World) -> None:
+    """The language server's go.sum buffer gets the one summary, not a diagnostic per
+    line (what the server publishes: its own check and placement code)."""
+    from gozt_lint.lsp import check
+    from gozt_lint.lsp.place import DocView, place
+    from gozt_lint.rules import all_rules
+
+    req = check.Request(cwd=str(world.app), paths=[str(world.app / "go.mod"), str(world.gosum)], families=["gosum", "sumdb"])
+    out = check.run(req, world.environ())
+    assert not out.errors, out.errors
+    families = {s: r.family for s, r in all_rules().items()}
+    placed = place(out.findings, DocView.of(str(world.gosum), world.gosum.read_text()), families=families)
+    unverified = [p for p in placed if p.finding.rule == "sumdb-unverified"]
+    assert len(unverified) == 1 and len(world.gosum.read_text().splitlines()) == 4
+    (p,) = unverified
+    assert p.line == 0 and p.message.startswith("4 of 4 go.sum lines not verified")

@@ -7,10 +7,12 @@ import importlib
 import os
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from gozt_lint.finding import Finding, Severity
+
 if TYPE_CHECKING:
     from gozt_lint.engine import Result
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "gitlab")
 
 
 class Reporter(Protocol):
@@ -64,3 +66,36 @@ def coverage_summary(coverage: dict[str, int]) -> str | None:
     if not any(coverage.values()):
         return f"Verified nothing ({', '.join(parts)}): the caches checked were empty or missing; see the notes."
     return f"Verified {', '.join(parts)}."
+def shown(result: Result, minimum: Severity) -> Result:
+    """The result as a report shows it: findings below ``minimum`` moved to
+    ``hidden`` (reports count them; the exit status still judges them)."""
+    if all(f.severity.rank >= minimum.rank for f in result.findings):
+        return result
+    import copy
+
+    view = copy.copy(result)
+    view.findings = [f for f in result.findings if f.severity.rank >= minimum.rank]
+    view.hidden = [*result.hidden, *(f for f in result.findings if f.severity.rank < minimum.rank)]
+    return view
+
+
+def ordered(findings: list[Finding]) -> list[Finding]:
+    """Errors first, then warnings, then info; by place within each: what a person
+    reads top down (a failing hook's one error is not below thirty notes)."""
+    return sorted(findings, key=lambda f: (-f.severity.rank, f.sort_key))
+
+
+def hidden_summary(result: Result) -> str | None:
+    """``"29 info not shown (pseudo-version 29); --show-info lists them"``, or None."""
+    if not result.hidden:
+        return None
+    by_sev: dict[Severity, int] = {}
+    by_rule: dict[str, int] = {}
+    for f in result.hidden:
+        by_sev[f.severity] = by_sev.get(f.severity, 0) + 1
+        by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+    counts = ", ".join(f"{n} {s.value}" for s, n in sorted(by_sev.items(), key=lambda kv: -kv[0].rank))
+    top = sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
+    rules = ", ".join(f"{r} {n}" for r, n in top[:5]) + (", ..." if len(top) > 5 else "")
+    flag = "--show-info" if set(by_sev) == {Severity.INFO} else "--min-severity info"
+    return f"{counts} not shown ({rules}); {flag} lists them"

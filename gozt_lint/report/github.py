@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING, TextIO
 
 from gozt_lint.finding import Severity
-from gozt_lint.report import coverage_summary, display_path
+from gozt_lint.report import coverage_summary, display_path, hidden_summary, ordered
 
 if TYPE_CHECKING:
     from gozt_lint.engine import Result
@@ -23,13 +23,21 @@ def _prop(text: str) -> str:
 
 
 def write(result: Result, out: TextIO, *, color: bool = False) -> None:
-    for f in result.findings:
+    # The runner resolves an annotation's path against the checkout
+    # (GITHUB_WORKSPACE), not the step's working directory: a run from a module in a
+    # subdirectory, or of a repository checked out below the workspace, must still
+    # name the file as the repository does.
+    base = os.environ.get("GITHUB_WORKSPACE") or result.root or None
+    for f in ordered(result.findings):
         props = []
-        if f.file:
-            # The runner takes a relative path as relative to the repository (and makes
-            # an absolute one so), not to the step's working directory: a run from a
-            # module in a subdirectory must still name sub/go.sum.
-            props.append(f"file={_prop(display_path(f.file, result.root or None).replace(os.sep, '/'))}")
+        message = f.message
+        rel = display_path(f.file, base) if f.file else None
+        if f.file and os.path.isabs(rel or ""):
+            # Outside the checkout (the module cache, GOROOT): no line of the
+            # repository to annotate; the message names the place.
+            message = f"{f.file}{':' + str(f.line) if f.line else ''}: {message}"
+        elif f.file and rel:
+            props.append(f"file={_prop(rel.replace(os.sep, '/'))}")
             if f.line:
                 props.append(f"line={f.line}")
                 if f.end_line:
@@ -40,9 +48,14 @@ def write(result: Result, out: TextIO, *, color: bool = False) -> None:
                     if f.end_column:
                         props.append(f"endColumn={f.end_column}")
         props.append(f"title={_prop(f'gozt-lint [{f.rule}]')}")
-        out.write(f"::{_LEVEL[f.severity]} {','.join(props)}::{_data(f.message)}\n")
+        out.write(f"::{_LEVEL[f.severity]} {','.join(props)}::{_data(message)}\n")
     for note in result.notes:
         out.write(f"::notice title=gozt-lint::{_data(note)}\n")
     verified = coverage_summary(result.coverage)
     if verified:
         out.write(f"::notice title=gozt-lint::{_data(verified)}\n")
+    hidden = hidden_summary(result)
+    if hidden:
+        out.write(f"::notice title=gozt-lint::{_data(hidden)}\n")
+    if result.baselined:
+        out.write(f"::notice title=gozt-lint::{result.baselined} finding{'s' if result.baselined != 1 else ''} in the baseline not shown\n")

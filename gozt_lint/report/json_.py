@@ -6,10 +6,13 @@ Schema version 1::
      "findings": [{"rule", "severity", "message", "file", "line", "column",
                    "end_line", "end_column", "module", "version", "docs", "details"}],
      "summary": {"error": n, "warning": n, "info": n, "total": n, "suppressed": n,
+                 "hidden": n, "baselined": n,
                  "verified": {"module_versions": n, "gosum_lines_against_cache": n, ...}},
      "notes": [...], "errors": [...]}
 
-Keys are never removed or renamed within a schema version; absent values are null.
+``total`` counts the findings listed; ``hidden`` those below ``--min-severity``
+(not listed), ``baselined`` those a ``--baseline`` hid. Keys are never removed or
+renamed within a schema version; absent values are null.
 ``summary.verified`` counts what the deep checks verified, one key per kind that
 ran (``module_versions``, ``module_versions_cached``, ``gosum_lines_against_cache``,
 ``gosum_lines_against_sumdb``, ``cached_versions_against_sumdb``,
@@ -63,6 +66,8 @@ def document(result: Result) -> dict[str, Any]:
             "total": len(result.findings),
             "suppressed": result.suppressed,
             "verified": dict(result.coverage),
+            "hidden": len(result.hidden),
+            "baselined": result.baselined,
         },
         "rules_run": result.rules_run,
         "notes": result.notes,

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/gozt-lint/gozt-lint"
+CATEGORY = "gozt-lint"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 # GitHub ranks security alerts by this property (CVSS-like scale).
 _SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
@@ -30,11 +31,29 @@ _TREE_SIZE = re.compile(r"\btree \d+")
 # Likewise a history finding names the base commit and the line the old go.sum had
 # the entry on: both move with every push to the base branch.
 _COMMIT = re.compile(r"\b(?=[0-9]*[a-f])[0-9a-f]{7,40}\b")  # with a letter: not a record number
-_OLD_LINE = re.compile(r"(go\.(?:work\.)?sum):\d+")
+# Line numbers in a message ("go.mod:12 still requires", "conflicts with line 7")
+# move with every edit above them; a finding must keep its fingerprint across such
+# moves (code scanning alerts, `--baseline`).
+_LINE_REF = re.compile(r"\b(go\.(?:mod|sum|work(?:\.sum)?)):\d+(?::\d+)?")
+_LINE_WORD = re.compile(r"\bline \d+")
 
 
 def _stable(message: str) -> str:
-    return _OLD_LINE.sub(r"\1:N", _COMMIT.sub("<commit>", _TREE_SIZE.sub("tree N", message)))
+    message = _COMMIT.sub("<commit>", _TREE_SIZE.sub("tree N", message))
+    return _LINE_WORD.sub("line N", _LINE_REF.sub(r"\1:N", message))
+
+
+def fingerprint(f: Finding, root: str) -> str:
+    """A finding's identity across runs: rule, file (relative to ``root``), module,
+    version and the message without what moves (line numbers, commits, tree sizes);
+    a check may name a stable text instead of its message (``data["fingerprint"]``,
+    for summaries whose counts change). Positions take no part, so a finding keeps
+    its fingerprint when lines above it are added or removed."""
+    where = (_rel(f.file, root) or f.file) if f.file else ""
+    text = f.data.get("fingerprint")
+    what = text if isinstance(text, str) and text else _stable(f.message)
+    key = "\0".join([f.rule, where, f.module or "", f.version or "", what])
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _rel(path: str, root: str) -> str | None:
@@ -105,9 +124,7 @@ def _result(f: Finding, index: int, result: Result) -> dict[str, Any]:
         props["version"] = f.version
     if props:
         out["properties"] = props
-    where = (_rel(f.file, root) or f.file) if f.file else ""
-    key = "\0".join([f.rule, where, f.module or "", f.version or "", _stable(f.message)])
-    out["partialFingerprints"] = {"goztLint/v1": hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()}
+    out["partialFingerprints"] = {"goztLint/v1": fingerprint(f, root)}
     return out
 
 
@@ -156,6 +173,9 @@ def document(result: Result) -> dict[str, Any]:
         "results": [_result(f, index[f.rule], result) for f in result.findings],
         "invocations": [_invocation(result, notifications)],
         "columnKind": "unicodeCodePoints",
+        # One stable category: code scanning matches this run's alerts with the
+        # previous run's of the same category, and keeps other tools' apart.
+        "automationDetails": {"id": f"{CATEGORY}/"},
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 from gozt_lint.finding import Severity
-from gozt_lint.report import coverage_summary, display_path
+from gozt_lint.report import coverage_summary, display_path, hidden_summary, ordered
 
 if TYPE_CHECKING:
     from gozt_lint.engine import Result
@@ -28,7 +28,7 @@ def location(f_file: str | None, line: int | None, column: int | None) -> str:
 
 
 def write(result: Result, out: TextIO, *, color: bool = False) -> None:
-    for f in result.findings:
+    for f in ordered(result.findings):
         where = location(f.file, f.line, f.column)
         sev = f.severity.value
         rule = f"[{f.rule}]"
@@ -49,8 +49,18 @@ def write(result: Result, out: TextIO, *, color: bool = False) -> None:
     if total:
         parts = ", ".join(f"{n} {name}" for n, name in counts if n)
         summary = f"Found {total} problem{'s' if total != 1 else ''} ({parts})"
+    elif result.hidden:
+        # The threshold is the severity above the highest one hidden.
+        highest = max(f.severity.rank for f in result.hidden)
+        above = [s.value for s in (Severity.WARNING, Severity.ERROR) if s.rank > highest]
+        summary = f"No problems at or above {above[0] if above else 'error'}"
     else:
         summary = "No problems found"
+    hidden = hidden_summary(result)
+    if hidden:
+        summary += f"; {hidden}"
+    if result.baselined:
+        summary += f"; {result.baselined} in the baseline"
     if result.suppressed:
         summary += f"; {result.suppressed} suppressed by configuration or inline ignores"
     out.write(summary + ".\n")

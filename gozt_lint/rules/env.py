@@ -31,6 +31,7 @@ from gozt_lint.goenv import (
     gopath_list,
     is_executable_file,
     path_dirs,
+    split_goflags,
 )
 from gozt_lint.fileio import read_regular
 from gozt_lint import goenv
@@ -407,31 +408,6 @@ def proxy_fallback_on_error(ctx: Context) -> Iterator[Finding]:
 
 
 # -- GOFLAGS --------------------------------------------------------------------------
-
-
-def split_goflags(value: str) -> list[str] | None:
-    """quoted.Split: fields on spaces, '...' or "..." around a field; None when a quote is unterminated."""
-    out: list[str] = []
-    i, n = 0, len(value)
-    while i < n:
-        while i < n and value[i] in " \t\n\r":
-            i += 1
-        if i >= n:
-            break
-        if value[i] in "\"'":
-            q = value[i]
-            j = value.find(q, i + 1)
-            if j < 0:
-                return None
-            out.append(value[i + 1 : j])
-            i = j + 1
-            continue
-        j = i
-        while j < n and value[j] not in " \t\n\r":
-            j += 1
-        out.append(value[i:j])
-        i = j
-    return out
 
 
 _TRUE = {"1", "t", "T", "TRUE", "true", "True"}

@@ -85,14 +85,17 @@ def gosum_line_removed(ctx: Context) -> Iterator[Finding]:
             if not was.gomod and indirect:
                 continue
             what = f"{was.path} {was.version}{'/go.mod' if was.gomod else ''}"
+            at = _insertion_line(d.new_lines, was)
             yield finding(
                 f"go.sum line for {what} was removed (recorded at {c.old.label}, {c.old.path}:{was.line}), "
                 f"but {c.unit.main.name}:{line_no} still requires {was.path} {was.version}; "
                 f"the go command will refuse to build, or a later `go mod download` will record whatever the proxy serves",
                 file=path,
-                line=_insertion_line(d.new_lines, was),
+                line=at,
                 module=was.path,
                 version=was.version,
+                # The recorded line goes back where the go command would write it.
+                fix={"kind": "restore-line", "file": path, "line": at, "text": was.text},
                 base=c.old.label,
                 text=was.text,
             )

@@ -268,6 +268,7 @@ def _check_lines(ctx: Context, rep: Report, client: sc.Client, sum_lines: list[t
     for file, ln in sum_lines:
         by_file.setdefault(file, {}).setdefault(ln.key, []).append(ln)
     covered: set[tuple[str, str]] = set()
+    unverified: dict[str, list[tuple[SumLine, str]]] = {}
     for file, ln in sum_lines:
         mv = f"{ln.path}@{ln.version}"
         suffix = "/go.mod" if ln.gomod else ""
@@ -284,7 +285,10 @@ def _check_lines(ctx: Context, rep: Report, client: sc.Client, sum_lines: list[t
         lk = client.lookup(ln.path, ln.version)
         if lk.status != sc.VERIFIED:
             rep.lines_unverified += 1
-            rep.add(UNVERIFIED, finding(_unverified_message(lk, suffix, client), status=lk.status, **where))
+            if lk.status in PER_LINE:
+                rep.add(UNVERIFIED, finding(_unverified_message(lk, suffix, client), status=lk.status, **where))
+            else:
+                unverified.setdefault(file, []).append((ln, lk.status))
             continue
         recorded = lk.hashes(ln.gomod)
         if ln.hash in recorded:
@@ -301,6 +305,11 @@ def _check_lines(ctx: Context, rep: Report, client: sc.Client, sum_lines: list[t
         else:
             msg = f"{mv}{suffix}: the {db.name} record (#{lk.record_id}) has no {'go.mod ' if ln.gomod else ''}hash for it"
         rep.add(MISMATCH, finding(msg, **where, **data))
+    totals: dict[str, int] = {}
+    for file, _ln in sum_lines:
+        totals[file] = totals.get(file, 0) + 1
+    for file, items in unverified.items():
+        rep.add(UNVERIFIED, _unverified_summary(file, items, totals[file], client))
     return covered
 
 
@@ -341,11 +350,12 @@ def _check_cache(rep: Report, client: sc.Client, entries: list[CacheEntry], cove
         # One finding, not one per cached module: the cache is shared by every project.
         n = len(uncovered_unverified)
         sample = ", ".join(uncovered_unverified[:3]) + (", …" if n > 3 else "")
-        hint = "" if client.remote else "; run with --online to verify"
+        hint = "" if client.remote else f"; run `{FIX_COMMAND}` to verify"
         rep.add(UNVERIFIED, finding(
             f"{n} cached module version{'s' if n != 1 else ''} not in any go.sum here ha{'ve' if n != 1 else 's'} "
             f"no verifiable {db.name} record ({sample}){hint}",
             file=os.path.join(gomodcache, "cache", "download"), count=n, modules=uncovered_unverified,
+            fingerprint=f"unverified cached versions of {db.name}",
         ))
 
 
@@ -406,6 +416,54 @@ def _cached_db_names(root: str) -> list[str]:
             names.append(dirpath[len(root) + 1 :].replace(os.sep, "/"))
             dirnames[:] = []
     return names
+
+
+# Statuses reported line by line: each names one module version that needs a
+# decision of its own (the database denies it exists; the line cannot be looked
+# up). The others have one remedy for the whole file and are summarised per file.
+PER_LINE = (sc.NOT_FOUND, sc.INVALID)
+FIX_COMMAND = "gozt-lint --all --select sumdb --online"
+_STATUS_TEXT = {
+    sc.MISSING: "no record cached",
+    sc.UNPROVABLE: "a record cached but not the tiles that prove it",
+    sc.REJECTED: "a cached record that failed verification (see sumdb-bad-signature)",
+    sc.UNREACHABLE: "the database unreachable",
+}
+
+
+def _unverified_summary(file: str, items: list[tuple[SumLine, str]], total: int, client: sc.Client) -> Finding:
+    """One finding for every line of ``file`` that could not be verified for the
+    same reason a single command fixes: hundreds of findings that all say "run
+    --online" would bury everything else (and GitHub shows ten annotations)."""
+    counts: dict[str, int] = {}
+    for _ln, status in items:
+        counts[status] = counts.get(status, 0) + 1
+    n = len(items)
+    name = client.db.name
+    why = ", ".join(f"{c} with {_STATUS_TEXT.get(s, s)}" for s, c in sorted(counts.items(), key=lambda kv: -kv[1]))
+    if client.remote is not None and set(counts) == {sc.UNREACHABLE}:
+        remedy = f"run `{FIX_COMMAND}` again when {name} is reachable"
+    else:
+        remedy = f"run `{FIX_COMMAND}` once to fetch and verify the records (later runs verify them offline)"
+    noun = "line" if total == 1 else "lines"
+    message = f"{n} of {total} go.sum {noun} not verified against {name} ({why}); {remedy}"
+    first = items[0][0]
+    return finding(
+        message,
+        file=file,
+        span=first.span,
+        count=n,
+        total=total,
+        statuses=counts,
+        command=FIX_COMMAND,
+        unverified=[
+            {"line": ln.line, "module": ln.path, "version": ln.version + ("/go.mod" if ln.gomod else ""), "status": status}
+            for ln, status in items
+        ],
+        # The counts change as go.sum grows; the finding stays the same one (SARIF
+        # fingerprints, baselines).
+        fingerprint=f"unverified lines of {name}",
+    )
 
 
 def _unverified_message(lk: sc.Lookup, suffix: str, client: sc.Client) -> str:
