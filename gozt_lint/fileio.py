@@ -8,9 +8,13 @@ from pathlib import Path
 
 from gozt_lint.errors import InputError
 
-# go.mod files above 16 MiB are rejected by the go command (MaxGoMod); go.sum has
-# no documented limit, but anything this size is not a real go.sum.
+# go.sum has no documented limit, but anything this size is not a real go.sum (the
+# largest real ones are well under 1 MiB). Parsing costs about ten times the size
+# in memory, so the limit bounds a run's memory too.
 MAX_TEXT_FILE = 64 << 20
+# go.mod / go.work: the go command's limit for a go.mod it fetches (MaxGoMod). A
+# parsed go.mod takes about fifty times its size in memory; above this, refuse.
+MAX_GOMOD = 16 << 20
 
 
 def read_input(path: Path, limit: int = MAX_TEXT_FILE) -> bytes:
