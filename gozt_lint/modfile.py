@@ -835,10 +835,20 @@ class _Builder:
     def _module_checks(self, has_statements: bool) -> None:
         mf = self.mf
         if mf.module is None:
+            # An empty (or blank, or comment-only) go.mod too: the go command refuses
+            # every one without a module line.
+            msg = "missing module declaration (add one: go mod edit -module=example.com/mod)"
             if has_statements:
                 first = self.stmts[0]
                 span = first.span if isinstance(first, _Line) else first.start
-                self.err(span, "missing module declaration (add one: go mod edit -module=example.com/mod)", LOAD)
+            else:
+                span = Span(1, 1, 1, 1)
+                # Some projects keep a directory out of the enclosing module this way.
+                msg += (
+                    "; this go.mod is empty: if it only fences its directory off from the enclosing module, "
+                    "ignore gomod-syntax for this file in .gozt-lint.toml"
+                )
+            self.err(span, msg, LOAD)
         elif mf.module.path in ("go", "toolchain"):
             self.err(mf.module.span, f"invalid module path {mod.quote(mf.module.path)}: reserved for the go command", LOAD)
         else:

@@ -43,3 +43,6 @@ def write(result: Result, out: TextIO, *, color: bool = False) -> None:
         out.write(f"::{_LEVEL[f.severity]} {','.join(props)}::{_data(f.message)}\n")
     for note in result.notes:
         out.write(f"::notice title=gozt-lint::{_data(note)}\n")
+    # A run that did not complete must not look clean in the workflow summary.
+    for err in [str(e) for e in result.input_errors] + result.internal_errors:
+        out.write(f"::error title=gozt-lint (run incomplete)::{_data(err)}\n")

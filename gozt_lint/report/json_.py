@@ -6,7 +6,9 @@ Schema version 1::
      "findings": [{"rule", "severity", "message", "file", "line", "column",
                    "end_line", "end_column", "module", "version", "docs", "details"}],
      "summary": {"error": n, "warning": n, "info": n, "total": n, "suppressed": n},
-     "notes": [...], "errors": [...]}
+     "notes": [...], "errors": [...], "complete": bool}
+
+``complete`` is false when an error kept part of the run from being checked.
 
 Keys are never removed or renamed within a schema version; absent values are null.
 """
@@ -61,6 +63,9 @@ def document(result: Result) -> dict[str, Any]:
         "rules_run": result.rules_run,
         "notes": result.notes,
         "errors": [str(e) for e in result.input_errors] + result.internal_errors,
+        # False when something could not be checked (the errors say what): an
+        # empty findings list is then no all-clear.
+        "complete": not (result.input_errors or result.internal_errors),
     }
 
 
