@@ -58,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ignore", action="append", default=[], metavar="RULES", help="skip these rules or families (comma-separated; repeatable)")
     p.add_argument("--fail-on", default="warning", choices=["error", "warning", "info"], help="lowest severity that fails the run (default: warning)")
     p.add_argument("--format", default="text", choices=["text", "json", "sarif", "github"], help="output format (default: text)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
+    p.add_argument(
+        "--output", "-o", metavar="FILE",
+        help="write the report to FILE instead of stdout: a regular file is replaced atomically; a FIFO, "
+        "a character device (/dev/null) or /dev/stdout, /dev/fd/N is written through; a symbolic link to "
+        "anything else is refused (a checkout could plant report.sarif -> ~/.bashrc)",
+    )
     p.add_argument("--config", metavar="FILE", help="configuration file (default: .gozt-lint.toml at the repository root)")
     p.add_argument("--online", action="store_true", help="allow network lookups (checksum database); off by default")
     p.add_argument("--no-memo", dest="memo", action="store_false", help="rehash everything; ignore memoized hashes")
