@@ -17,6 +17,7 @@ import {
   whichIn,
   withReason,
 } from "./launch";
+import { untrustedLaunchProblem } from "./trust";
 
 const ADD_IGNORE = "gozt-lint.addIgnore";
 
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): Promise<void> {
     status,
     vscode.commands.registerCommand("gozt-lint.restart", () => enqueue(restart)),
     vscode.commands.registerCommand("gozt-lint.showOutput", () => output.show()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void enqueue(restart)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (LAUNCH_KEYS.some((key) => e.affectsConfiguration(key))) {
         output.info("launch settings changed; restarting the server");
@@ -101,6 +103,14 @@ async function start(): Promise<void> {
     return;
   }
   const { launch } = resolution;
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const distrust = untrustedLaunchProblem(launch.command, folders, vscode.workspace.isTrusted);
+  if (distrust !== undefined) {
+    output.error(distrust);
+    showState("failed", "untrusted workspace");
+    void vscode.window.showErrorMessage(distrust);
+    return;
+  }
   output.info(`starting ${launch.command} ${launch.args.join(" ")} (from ${launch.source})`);
   const serverOptions: ServerOptions = {
     command: launch.command,
