@@ -29,7 +29,7 @@ from gozt_lint import module as m
 from tests import gotool
 
 # GOZT_FUZZ_EXAMPLES=5000 for a long local run; the default keeps the suite quick.
-EXAMPLES = int(os.environ.get("GOZT_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("GOZT_FUZZ_EXAMPLES", "400"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 NOISE = st.sampled_from(
