@@ -79,7 +79,12 @@ def _add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", default="warning", choices=["error", "warning", "info"], help="lowest severity that fails the run (default: warning)")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are at or above --fail-on (errors still exit 2)")
     p.add_argument("--format", default="text", choices=FORMATS, help="output format (default: text)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
+    p.add_argument(
+        "--output", "-o", metavar="FILE",
+        help="write the report to FILE instead of stdout: a regular file is replaced atomically; a FIFO, "
+        "a character device (/dev/null) or /dev/stdout, /dev/fd/N is written through; a symbolic link to "
+        "anything else is refused (a checkout could plant report.sarif -> ~/.bashrc)",
+    )
     for fmt in ("json", "sarif", "gitlab"):
         p.add_argument(f"--{fmt}-output", metavar="FILE", help=f"also write a {fmt} report to FILE")
     p.add_argument(

@@ -7,7 +7,6 @@ code action) use tomlkit so comments survive.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import sys
 from pathlib import Path
@@ -219,7 +218,11 @@ def _file_matches(pattern: str, file: str, root: str) -> bool:
     candidates = [pattern, pattern.rstrip("/") + "/*"]
     if pattern.startswith("**/"):
         candidates += [pattern[3:], pattern[3:].rstrip("/") + "/*"]
-    return any(fnmatch.fnmatchcase(target, c) for c in candidates)
+    from gozt_lint.glob import file_match
+
+    # fnmatch's semantics without its regular expression: a checkout's pattern
+    # must not be able to make matching slow.
+    return any(file_match(c, target) for c in candidates)
 
 
 def _relative(file: str, root: str) -> str:

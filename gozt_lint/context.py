@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, TypeVar
 
 from gozt_lint.config import Config
 from gozt_lint.errors import InputError, UsageError
-from gozt_lint.fileio import read_input
+from gozt_lint.fileio import MAX_GOMOD, MAX_TEXT_FILE, read_input
 
 if TYPE_CHECKING:
     from gozt_lint.goenv import GoEnv
@@ -247,8 +247,9 @@ class Context:
 
     # -- reading ------------------------------------------------------------------
 
-    def read(self, path: Path) -> bytes | None:
-        """File content (editor buffer first), None if absent; unreadable is recorded."""
+    def read(self, path: Path, limit: int = MAX_TEXT_FILE) -> bytes | None:
+        """File content (editor buffer first), None if absent; unreadable (or larger
+        than ``limit``) is recorded."""
         key = str(Path(path).absolute())
         if key in self.overlay:
             return self.overlay[key]
@@ -258,7 +259,7 @@ class Context:
         if not os.path.lexists(path):
             return None
         try:
-            return read_input(Path(path))
+            return read_input(Path(path), limit)
         except InputError as e:
             self.input_errors.append(e)
             return None
@@ -268,7 +269,7 @@ class Context:
         key = ("main", str(unit.main))
         with self._lock:
             if key not in self._parsed:
-                data = self.read(unit.main)
+                data = self.read(unit.main, MAX_GOMOD)
                 if data is None:
                     self._parsed[key] = None
                 else:

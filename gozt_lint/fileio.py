@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
 from gozt_lint.errors import InputError
 
-# go.mod files above 16 MiB are rejected by the go command (MaxGoMod); go.sum has
-# no documented limit, but anything this size is not a real go.sum.
+# go.sum has no documented limit, but anything this size is not a real go.sum (the
+# largest real ones are well under 1 MiB). Parsing costs about ten times the size
+# in memory, so the limit bounds a run's memory too.
 MAX_TEXT_FILE = 64 << 20
+# go.mod / go.work: the go command's limit for a go.mod it fetches (MaxGoMod). A
+# parsed go.mod takes about fifty times its size in memory; above this, refuse.
+MAX_GOMOD = 16 << 20
 
 
 def read_input(path: Path, limit: int = MAX_TEXT_FILE) -> bytes:
@@ -38,25 +43,179 @@ def read_input(path: Path, limit: int = MAX_TEXT_FILE) -> bytes:
     return data
 
 
+# -- --output ------------------------------------------------------------------------
+#
+# What ``--output PATH`` does with what is already at PATH (README "Output"):
+#
+# - nothing there, or a regular file: the report replaces it atomically (a new
+#   file renamed over the old one; readers see the old report or the new one);
+# - a FIFO or a character device (/dev/null, a terminal): written through, as a
+#   shell's ``>`` would, never replaced (as root, replacing /dev/null with a
+#   regular file breaks the machine);
+# - /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N (a link to one of this
+#   process's descriptors, whatever it is open on): written through that
+#   descriptor, which the shell set up;
+# - a symbolic link to anything else (a regular file, nothing, a directory, a
+#   device): refused, exit 2. A checkout can commit ``report.sarif -> ~/.bashrc``;
+#   writing through it would overwrite the target, replacing it would silently
+#   drop a link the user may have made on purpose. Links in the directories
+#   leading to the file are followed, as by any program: they are the user's
+#   choice of where to write, not the checkout's;
+# - a directory, a block device or a socket: refused, exit 2.
+#
+# Descriptors to write through are opened (or duplicated) by check_output, before
+# the run, like a shell opens a redirection before it runs the command: a FIFO
+# with no reader blocks there, and /dev/fd/N means the N this process inherited,
+# not one the run opened since.
+
+_FD_LINK = re.compile(r"/dev/(?:stdin|stdout|stderr)|/dev/fd/(\d+)|/proc/(?:self|thread-self|\d+)(?:/task/\d+)?/fd/(\d+)")
+_STD_FDS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_OPENED: dict[str, int] = {}  # --output path -> descriptor opened by check_output
+
+
+def _fd_of_link(path: str) -> int | None:
+    """The descriptor number when ``path`` (or a link on its way) names one of this
+    process's descriptors (/dev/stdout, /dev/fd/3, /proc/self/fd/1), else None."""
+    p = os.path.abspath(path)
+    for _ in range(40):
+        m = _FD_LINK.fullmatch(p)
+        if m:
+            if p in _STD_FDS:
+                return _STD_FDS[p]
+            return int(m.group(1) or m.group(2))
+        try:
+            target = os.readlink(p)
+        except OSError:
+            return None
+        p = os.path.normpath(os.path.join(os.path.dirname(p), target))
+    return None
+
+
+def _is_null_device(st: os.stat_result) -> bool:
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return stat.S_ISCHR(st.st_mode) and st.st_rdev == null.st_rdev
+
+
+def _refuse_link(where: str, why: str) -> InputError:
+    return InputError(
+        where,
+        f"is a symbolic link {why}; --output never writes through a link to a file or a device other than "
+        "/dev/null, a FIFO or this process's own descriptors (/dev/stdout): a checkout could plant one. "
+        "Remove the link or name the target itself",
+    )
+
+
+def _output_plan(path: Path) -> tuple[str, int | None]:
+    """("replace", None), ("open", None) for a FIFO or character device to open,
+    ("open-link", None) for a link to one, or ("fd", N) for a descriptor link;
+    InputError for what --output refuses."""
+    where = str(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        directory = path.parent if str(path.parent) else Path(".")
+        if not directory.is_dir():
+            raise InputError(where, f"cannot write: {directory} is not an existing directory") from None
+        return "replace", None
+    except OSError as e:
+        raise InputError(where, f"cannot access: {e.strerror or e}") from None
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        return "replace", None
+    if stat.S_ISDIR(mode):
+        raise InputError(where, "is a directory; give a file name for the report")
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+        return "open", None
+    if not stat.S_ISLNK(mode):
+        raise InputError(where, f"is a {file_kind(mode)}; --output writes regular files, FIFOs and character devices only")
+    fd = _fd_of_link(where)
+    try:
+        target_st = os.stat(path)
+    except OSError:
+        if fd is not None:
+            raise InputError(where, f"names descriptor {fd}, which is not open") from None
+        raise _refuse_link(where, f"to {os.readlink(path)!r}, which does not exist") from None
+    if fd is not None:
+        if stat.S_ISDIR(target_st.st_mode):
+            raise InputError(where, f"names descriptor {fd}, which is a directory")
+        return "fd", fd
+    if stat.S_ISFIFO(target_st.st_mode) or _is_null_device(target_st):
+        return "open-link", None
+    raise _refuse_link(where, f"to {os.path.realpath(path)} (a {file_kind(target_st.st_mode, 'regular file')})")
+
+
+def _open_through(path: Path, plan: str, fd: int | None) -> int:
+    where = str(path)
+    try:
+        if plan == "fd":
+            assert fd is not None
+            return os.dup(fd)
+        flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+        if plan == "open":
+            # Not a link a moment ago: refuse one that appeared since.
+            flags |= getattr(os, "O_NOFOLLOW", 0)
+        out = os.open(path, flags)
+    except OSError as e:
+        raise InputError(where, f"cannot write: {e.strerror or e}") from None
+    st = os.fstat(out)
+    ok = stat.S_ISFIFO(st.st_mode) or (stat.S_ISCHR(st.st_mode) if plan == "open" else _is_null_device(st))
+    if not ok:
+        os.close(out)
+        raise InputError(where, "changed while being opened; not writing the report")
+    return out
+
+
 def check_output(path: Path) -> None:
-    """Refuse, before any work is done, an ``--output`` that cannot be written: a
-    missing directory or a directory in place of the file would otherwise be found
-    only after a long run, whose report would be lost."""
+    """Refuse, before any work is done, an ``--output`` that cannot or must not be
+    written (see above), and open a FIFO, device or descriptor to write through;
+    a missing directory would otherwise be found only after a long run."""
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise InputError(str(path), "is a directory; give a file name for the report")
-    if not directory.is_dir():
-        raise InputError(str(path), f"cannot write: {directory} is not an existing directory")
+    plan, fd = _output_plan(path)
+    if plan != "replace":
+        key = os.path.abspath(path)
+        old = _OPENED.pop(key, None)
+        if old is not None:
+            os.close(old)
+        _OPENED[key] = _open_through(path, plan, fd)
 
 
 def write_output(path: Path, data: bytes) -> None:
-    """:func:`atomic_write` for a report the user asked for: a failure is the
-    user's to fix (exit status 2 with the reason), not an internal error."""
+    """Write a report the user asked for (see above). A failure is the user's to
+    fix (exit status 2 with the reason), not an internal error."""
+    path = Path(path)
+    out = _OPENED.pop(os.path.abspath(path), None)
+    if out is None:
+        plan, fd = _output_plan(path)
+        if plan == "replace":
+            try:
+                atomic_write(path, data)
+            except OSError as e:
+                raise InputError(str(path), f"cannot write: {e.strerror or e}") from None
+            return
+        out = _open_through(path, plan, fd)
     try:
-        atomic_write(path, data)
+        _write_all(out, data)
     except OSError as e:
         raise InputError(str(path), f"cannot write: {e.strerror or e}") from None
+    finally:
+        os.close(out)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except BlockingIOError:
+            # A descriptor someone left non-blocking (a shared pipe): wait for room.
+            import select
+
+            select.select([], [fd], [])
+            continue
+        view = view[n:]
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool = False) -> None:

@@ -12,7 +12,10 @@ unpickles whatever is in the database). So:
 - it lives in the user cache directory (``$GOZT_LINT_CACHE_DIR``, else
   ``$XDG_CACHE_HOME/gozt-lint``, else ``~/.cache/gozt-lint``), created 0700;
 - a store that is a symlink, not ours, or group/world-writable is refused (with a
-  note) and the run goes on without memo;
+  note) and the run goes on without memo, and so is one below a directory that
+  someone else could change (checked from / down as ssh checks a key's path:
+  owned by you or root, not group/world-writable unless sticky); the directory is
+  opened without following links and sqlite reaches it through that descriptor;
 - :class:`PlainDisk` stores only str/bytes/int/float and refuses pickled rows on
   read and write, so a planted pickle is an error, never code;
 - keys are strings and values JSON text.
@@ -58,26 +61,134 @@ def store_dir(environ: Mapping[str, str]) -> Path | None:
     return None
 
 
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_MAX_LINKS = 40
+
+
+def _ancestor_problem(st: os.stat_result, uid: int) -> str | None:
+    """What ssh's secure-path check would hold against a directory above the store."""
+    if st.st_uid not in (uid, 0):
+        return f"is owned by uid {st.st_uid}, neither you (uid {uid}) nor root"
+    if st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX:
+        return f"is group- or world-writable without the sticky bit (mode {stat.S_IMODE(st.st_mode):04o})"
+    return None
+
+
+def _store_problem(st: os.stat_result, uid: int) -> str | None:
+    if st.st_uid != uid:
+        return f"is owned by uid {st.st_uid}, not by you (uid {uid})"
+    if st.st_mode & 0o022:
+        return f"is group- or world-writable (mode {stat.S_IMODE(st.st_mode):04o})"
+    return None
+
+
+def open_store_dir(path: Path) -> int:
+    """A descriptor of the memo directory, reached without trusting any link or
+    directory someone else could change (UnsafeStore otherwise).
+
+    As ssh checks a key file's path: every directory from / down is opened with
+    O_NOFOLLOW relative to the one above it and must be owned by you or root and
+    not group- or world-writable, unless sticky (/tmp). A symbolic link on the way
+    (/home -> /usr/home) is followed by walking its target the same way; it can
+    only have been made by you or root, since its directory passed the check. The
+    store itself must be yours, writable by you alone, and not a link. Whoever
+    could write to a directory on the way could swap the store under us; nobody
+    else can once this passes, so the returned descriptor (and a path through it)
+    is the checked directory and stays so."""
+    if not path.is_absolute():
+        raise UnsafeStore(f"{path}: the memo directory must be an absolute path")
+    uid = os.geteuid()
+    pending = list(reversed(path.parts[1:]))
+    stack: list[tuple[int, str]] = []
+    links = 0
+
+    def push_root() -> None:
+        fd = os.open("/", _DIR_FLAGS)
+        why = _ancestor_problem(os.fstat(fd), uid)
+        if why:
+            os.close(fd)
+            raise UnsafeStore(f"/: a directory above the memo store {why}")
+        stack.append((fd, "/"))
+
+    try:
+        push_root()
+        while pending:
+            name = pending.pop()
+            if name in ("", "."):
+                continue
+            if name == "..":
+                if len(stack) > 1:
+                    os.close(stack.pop()[0])
+                continue
+            last = not pending
+            cur, where = stack[-1]
+            shown = os.path.join(where, name)
+            try:
+                fd = os.open(name, _DIR_FLAGS | getattr(os, "O_NOFOLLOW", 0), dir_fd=cur)
+            except OSError:
+                st = os.lstat(name, dir_fd=cur)  # FileNotFoundError etc. propagate
+                if not stat.S_ISLNK(st.st_mode):
+                    raise UnsafeStore(f"{shown}: {'the memo directory' if last else 'a path to the memo store'} is not a directory") from None
+                if last:
+                    raise UnsafeStore(f"{shown}: the memo directory is a symbolic link") from None
+                links += 1
+                if links > _MAX_LINKS:
+                    raise UnsafeStore(f"{path}: too many symbolic links on the way to the memo store") from None
+                target = os.readlink(name, dir_fd=cur)
+                if target.startswith("/"):
+                    while stack:
+                        os.close(stack.pop()[0])
+                    push_root()
+                pending.extend(reversed([p for p in target.split("/") if p]))
+                continue
+            st = os.fstat(fd)
+            why = _store_problem(st, uid) if last else _ancestor_problem(st, uid)
+            if why:
+                os.close(fd)
+                what = "the memo directory" if last else "a directory above the memo store"
+                raise UnsafeStore(f"{shown}: {what} {why}")
+            stack.append((fd, shown))
+        fd = stack.pop()[0]
+        return fd
+    finally:
+        while stack:
+            os.close(stack.pop()[0])
+
+
 def check_store(path: Path) -> None:
     """Raise UnsafeStore unless ``path`` (and what is in it) is ours alone."""
-    uid = os.geteuid()
+    os.close(_checked_store(path))
 
-    def check(p: Path, what: str) -> os.stat_result:
-        st = os.lstat(p)
-        if stat.S_ISLNK(st.st_mode):
-            raise UnsafeStore(f"{p}: {what} is a symbolic link")
-        if st.st_uid != uid:
-            raise UnsafeStore(f"{p}: {what} is owned by uid {st.st_uid}, not by you (uid {uid})")
-        if st.st_mode & 0o022:
-            raise UnsafeStore(f"{p}: {what} is group- or world-writable (mode {stat.S_IMODE(st.st_mode):04o})")
-        return st
 
-    st = check(path, "the memo directory")
-    if not stat.S_ISDIR(st.st_mode):
-        raise UnsafeStore(f"{path}: the memo directory is not a directory")
-    with os.scandir(path) as it:
-        for ent in it:
-            check(Path(ent.path), "a memo file")
+def _checked_store(path: Path) -> int:
+    fd = open_store_dir(path)
+    try:
+        uid = os.geteuid()
+        for name in os.listdir(fd):
+            st = os.lstat(name, dir_fd=fd)
+            where = f"{path / name}: a memo file"
+            if stat.S_ISLNK(st.st_mode):
+                raise UnsafeStore(f"{where} is a symbolic link")
+            why = _store_problem(st, uid)
+            if why:
+                raise UnsafeStore(f"{where} {why}")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _pinned(fd: int, path: Path) -> str:
+    """A path that reaches exactly the checked directory: through the descriptor
+    where the system offers that (Linux /proc), so sqlite opening files in it
+    follows no link anyone could swap; else the checked path itself."""
+    through = f"/proc/self/fd/{fd}"
+    try:
+        if os.path.samestat(os.stat(through), os.fstat(fd)):
+            return through
+    except OSError:
+        pass
+    return str(path)
 
 
 def _make_disk_class() -> type:
@@ -131,9 +242,10 @@ def plain_disk() -> type:
 class Memo:
     """A str → JSON store; every failure degrades to "not memoized"."""
 
-    def __init__(self, cache: Any | None, path: Path | None) -> None:
+    def __init__(self, cache: Any | None, path: Path | None, dir_fd: int | None = None) -> None:
         self._cache = cache
         self.path = path
+        self._dir_fd = dir_fd  # keeps the pinned directory (see _pinned) alive
         self.hits = 0
         self.misses = 0
         self.errors: list[str] = []
@@ -193,6 +305,12 @@ class Memo:
                 self._cache.close()
             except Exception:
                 pass
+        if self._dir_fd is not None:
+            try:
+                os.close(self._dir_fd)
+            except OSError:
+                pass
+            self._dir_fd = None
 
 
 def open_memo(environ: Mapping[str, str], *, enabled: bool = True, note: Callable[[str], None] | None = None) -> Memo:
@@ -208,7 +326,7 @@ def open_memo(environ: Mapping[str, str], *, enabled: bool = True, note: Callabl
         if not os.path.lexists(path):
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.mkdir(path, 0o700)
-        check_store(path)
+        dir_fd = _checked_store(path)
     except UnsafeStore as e:
         if note:
             note(f"memo: refusing an unsafe store ({e}); hashing everything")
@@ -223,16 +341,17 @@ def open_memo(environ: Mapping[str, str], *, enabled: bool = True, note: Callabl
         old = os.umask(0o077)
         try:
             cache = diskcache.Cache(
-                str(path), disk=plain_disk(), size_limit=SIZE_LIMIT, eviction_policy="least-recently-stored", timeout=5,
+                _pinned(dir_fd, path), disk=plain_disk(), size_limit=SIZE_LIMIT, eviction_policy="least-recently-stored", timeout=5,
                 disk_min_file_size=_NO_VALUE_FILES,
             )
         finally:
             os.umask(old)
     except Exception as e:
+        os.close(dir_fd)
         if note:
             note(f"memo: cannot open {path}: {type(e).__name__}: {e}; hashing everything")
         return Memo(None, None)
-    return Memo(cache, path)
+    return Memo(cache, path, dir_fd)
 
 
 def for_context(ctx: Context) -> Memo:
@@ -257,11 +376,14 @@ def dir_key(kind: str, path: str | os.PathLike[str], fingerprint: str, extra: st
 
 def open_path(path: Path) -> Memo:
     """A store already checked by :func:`open_memo` (worker processes reopen it)."""
+    dir_fd = None
     try:
-        check_store(path)
+        dir_fd = _checked_store(path)
         import diskcache
 
-        cache = diskcache.Cache(str(path), disk=plain_disk(), size_limit=SIZE_LIMIT, timeout=5, disk_min_file_size=_NO_VALUE_FILES)
+        cache = diskcache.Cache(_pinned(dir_fd, path), disk=plain_disk(), size_limit=SIZE_LIMIT, timeout=5, disk_min_file_size=_NO_VALUE_FILES)
     except Exception:
+        if dir_fd is not None:
+            os.close(dir_fd)
         return Memo(None, None)
-    return Memo(cache, path)
+    return Memo(cache, path, dir_fd)

@@ -148,7 +148,10 @@ class ModFile:
         return f"ModFile({self.path!r}, {self.kind!r}, module={self.module!r}, {len(self.errors)} errors)"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ModFile) and vars(self) == vars(other)
+        if not isinstance(other, ModFile):
+            return False
+        mine = {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        return mine == {k: v for k, v in vars(other).items() if not k.startswith("_")}
 
     __hash__ = None  # type: ignore[assignment]  (mutable)
 
@@ -159,15 +162,21 @@ class ModFile:
     def replacement(self, path: str, version: str) -> Replace | None:
         """The replace that applies to path@version: a version-specific one wins
         over a wildcard; among equals the last one wins (as the go command)."""
-        exact = wildcard = None
+        index = self._replace_index()
+        return index.get((path, version)) or index.get((path, None))
+
+    def _replace_index(self) -> dict[tuple[str, str | None], Replace]:
+        # Asked once per require: a scan of every replace each time made a go.mod
+        # with thousands of both quadratic. Rebuilt when the list is edited.
+        key = (id(self.replace), len(self.replace), self.replace[-1] if self.replace else None)
+        cached = self.__dict__.get("_replace_cache")
+        if cached is not None and cached[0] == key:
+            return cached[1]  # type: ignore[no-any-return]
+        index: dict[tuple[str, str | None], Replace] = {}
         for r in self.replace:
-            if r.old_path != path:
-                continue
-            if r.old_version == version:
-                exact = r
-            elif r.old_version is None:
-                wildcard = r
-        return exact or wildcard
+            index[(r.old_path, r.old_version)] = r  # the last one wins
+        self.__dict__["_replace_cache"] = (key, index)
+        return index
 
 
 # -- lexer -------------------------------------------------------------------------
@@ -776,12 +785,15 @@ class _Builder:
                 self.err(line, _version_error(verb, path, raw, f"not a canonical version (should be {cv})"), LOAD)
         if mf.kind == "mod":
             self._module_checks(has_statements)
-        required = {(q.path, q.version) for q in mf.require}
+        required: dict[str, set[str]] = {}
+        for q in mf.require:
+            required.setdefault(q.path, set()).add(q.version)
         for r in mf.replace:
             if not r.is_local:
                 # The go command checks a replacement's path only when it fetches it:
                 # a replace of a module nothing requires is never looked at.
-                if not any(p == r.old_path and (r.old_version is None or v == r.old_version) for p, v in required):
+                versions = required.get(r.old_path)
+                if not versions or (r.old_version is not None and r.old_version not in versions):
                     continue
                 why = mod.check_path(r.new_path)
                 if why:
@@ -823,10 +835,20 @@ class _Builder:
     def _module_checks(self, has_statements: bool) -> None:
         mf = self.mf
         if mf.module is None:
+            # An empty (or blank, or comment-only) go.mod too: the go command refuses
+            # every one without a module line.
+            msg = "missing module declaration (add one: go mod edit -module=example.com/mod)"
             if has_statements:
                 first = self.stmts[0]
                 span = first.span if isinstance(first, _Line) else first.start
-                self.err(span, "missing module declaration (add one: go mod edit -module=example.com/mod)", LOAD)
+            else:
+                span = Span(1, 1, 1, 1)
+                # Some projects keep a directory out of the enclosing module this way.
+                msg += (
+                    "; this go.mod is empty: if it only fences its directory off from the enclosing module, "
+                    "ignore gomod-syntax for this file in .gozt-lint.toml"
+                )
+            self.err(span, msg, LOAD)
         elif mf.module.path in ("go", "toolchain"):
             self.err(mf.module.span, f"invalid module path {mod.quote(mf.module.path)}: reserved for the go command", LOAD)
         else:

@@ -6,7 +6,8 @@
 - ``!``-escaping of paths and versions for cache directories and proxy URLs;
 - semantic versions: validity, canonical form, precedence, pseudo-versions;
 - GOPRIVATE-style prefix glob lists with Go's ``path.Match`` semantics
-  (``match_patterns``), which differ from ``fnmatch``: ``*`` never crosses ``/``.
+  (``match_patterns``), which differ from ``fnmatch``: ``*`` never crosses ``/``;
+  matched by :mod:`gozt_lint.glob` without regular expressions.
 
 Check functions return an error string (the go command's wording) or None.
 
@@ -21,6 +22,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+
+from gozt_lint import glob as _glob
 
 # -- path validity ------------------------------------------------------------------
 
@@ -424,78 +427,9 @@ def pseudo_version_parts(v: str) -> tuple[str, str] | None:
 # -- GOPRIVATE-style patterns --------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1024)
-def _glob_regex(pattern: str) -> re.Pattern[str] | None:
-    """Go's path.Match pattern as a regex, or None if the pattern is malformed
-    (a malformed pattern never matches)."""
-    out = []
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "*":
-            out.append("[^/]*")
-            i += 1
-        elif c == "?":
-            out.append("[^/]")
-            i += 1
-        elif c == "\\":
-            if i + 1 >= n:
-                return None
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-        elif c == "[":
-            i += 1
-            negate = False
-            if i < n and pattern[i] == "^":
-                negate = True
-                i += 1
-            ranges: list[str] = []
-            first = True
-            while True:
-                if i >= n:
-                    return None
-                if pattern[i] == "]" and not first:
-                    i += 1
-                    break
-                lo, i = _class_char(pattern, i)
-                if lo is None:
-                    return None
-                hi = lo
-                if i < n and pattern[i] == "-":
-                    hi, i = _class_char(pattern, i + 1)
-                    if hi is None:
-                        return None
-                ranges.append(re.escape(lo) if lo == hi else f"{re.escape(lo)}-{re.escape(hi)}")
-                first = False
-            if not ranges:
-                return None
-            out.append(("[^" if negate else "[") + "".join(ranges) + "]")
-        else:
-            out.append(re.escape(c))
-            i += 1
-    try:
-        return re.compile("".join(out), re.DOTALL)
-    except re.error:
-        return None
-
-
-def _class_char(pattern: str, i: int) -> tuple[str | None, int]:
-    if i >= len(pattern):
-        return None, i
-    c = pattern[i]
-    if c in "-]":
-        return None, i
-    if c == "\\":
-        if i + 1 >= len(pattern):
-            return None, i
-        return pattern[i + 1], i + 2
-    return c, i + 1
-
-
-def path_match(pattern: str, name: str) -> bool:
-    """Go's path.Match (a malformed pattern matches nothing)."""
-    rx = _glob_regex(pattern)
-    return rx is not None and rx.fullmatch(name) is not None
+# Go's path.Match (a malformed pattern matches nothing), without regular expressions:
+# patterns come from checkouts and environments and must never hang a run.
+path_match = _glob.path_match
 
 
 def split_patterns(globs: str) -> list[str]:
@@ -519,9 +453,11 @@ def match_patterns(globs: str, target: str) -> bool:
 
 def matching_pattern(globs: str, target: str) -> str | None:
     """The first glob of ``globs`` that matches ``target`` (see match_patterns)."""
+    elems: list[str] | None = None
     for glob in split_patterns(globs):
         n = glob.count("/")
-        elems = target.split("/")
+        if elems is None:
+            elems = target.split("/")
         if len(elems) < n + 1:
             continue
         prefix = "/".join(elems[: n + 1])

@@ -19,6 +19,7 @@ import time
 from typing import Any, TypeVar
 
 from gozt_lint.context import Context, Unit
+from gozt_lint.fileio import MAX_GOMOD
 from gozt_lint.finding import Span
 from gozt_lint.sumfile import SumError, SumFile, SumLine, parse_gosum
 
@@ -159,7 +160,7 @@ class EditorContext(Context):
         key = ("main", str(unit.main))
         with self._lock:
             if key not in self._parsed:
-                data = self.read(unit.main)
+                data = self.read(unit.main, MAX_GOMOD)
                 self._parsed[key] = None if data is None else self._sum_cache.modfile(unit.kind, str(unit.main), data)
             return self._parsed[key]
 

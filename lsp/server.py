@@ -32,6 +32,7 @@ from typing import Any, Sequence
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -39,6 +40,7 @@ from gozt_lint import __version__
 from gozt_lint.context import Unit, find_repo_root, unit_for
 from gozt_lint.finding import Finding, Severity
 from gozt_lint.lsp import check as checks
+from gozt_lint.lsp import robust
 from gozt_lint.lsp import settings as settings_mod
 from gozt_lint.lsp.check import Outcome, Request
 from gozt_lint.lsp.edits import line_edit
@@ -93,6 +95,8 @@ class UnitState:
     # Document versions each outcome was computed from.
     fast_versions: dict[str, int | None] = field(default_factory=dict)
     heavy_versions: dict[str, int | None] = field(default_factory=dict)
+    # (path, size) of the unit's files above robust.MAX_DOCUMENT_BYTES: not analysed.
+    too_big: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
@@ -113,7 +117,9 @@ class UnitState:
 
 class GoztLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("gozt-lint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "gozt-lint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental, protocol_cls=robust.Protocol
+        )
         # Our own executors: pygls' thread pool also reads stdin, so work there
         # would delay every message (see the pygls notes in the design docs).
         self.fast_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gozt-fast")
@@ -140,6 +146,9 @@ class GoztLanguageServer(LanguageServer):
         self.timing = bool(os.environ.get("GOZT_LINT_LSP_TIMING"))
 
     def report_server_error(self, error: Exception, source: Any) -> None:
+        if isinstance(error, ValueError) and not isinstance(error, JsonRpcException):
+            # A body that is not JSON (or not UTF-8): answer, as JSON-RPC asks, with id null.
+            self.protocol.answer_parse_error(error)  # type: ignore[attr-defined]
         # pygls pops up "Error in server" for anything that goes wrong outside a
         # request (e.g. a change to a document that was never opened): log it instead.
         log.warning("%s: %s: %s", getattr(source, "__name__", source), type(error).__name__, error)
@@ -149,6 +158,15 @@ class GoztLanguageServer(LanguageServer):
             )
         except Exception:
             pass
+
+    def shutdown(self) -> None:
+        """pygls' own waits for its stdin reader thread, which waits for the client
+        to close stdin: never wait for anything on the way out."""
+        if self._stop_event is not None:
+            self._stop_event.set()
+        pool = getattr(self, "_thread_pool", None)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     # -- capabilities ----------------------------------------------------------------------
 
@@ -207,6 +225,35 @@ class GoztLanguageServer(LanguageServer):
 
     def unit_docs(self, unit: Unit) -> dict[str, Any]:
         return {p: d for p, d in self.open_docs().items() if p in (str(unit.main), str(unit.sum))}
+
+    def oversized(self, unit: Unit) -> list[tuple[str, int]]:
+        """The unit's files (buffers, else on disk) too large to analyse here."""
+        docs = self.open_docs()
+        out = []
+        for p in (str(unit.main), str(unit.sum)):
+            doc = docs.get(p)
+            if doc is not None:
+                size = robust.document_size(doc.source)
+            else:
+                try:
+                    size = os.stat(p).st_size
+                except OSError:
+                    continue
+            if size > robust.MAX_DOCUMENT_BYTES:
+                out.append((p, size))
+        return out
+
+    def set_too_big(self, st: UnitState) -> bool:
+        """Record whether the unit is too large to analyse; publish the change."""
+        too_big = self.oversized(st.unit)
+        if too_big != st.too_big:
+            st.too_big = too_big
+            if too_big:
+                st.fast, st.heavy = Outcome(), Outcome()
+                if st.heavy_run is not None:
+                    st.heavy_run.cancel()
+            self.publish_unit(st)
+        return bool(too_big)
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -279,6 +326,9 @@ class GoztLanguageServer(LanguageServer):
         families = {slug: r.family for slug, r in rules.items()}
         findings = st.findings
         cpu0 = time.thread_time()
+        if st.too_big:
+            self._publish_too_big(st)
+            return
         for path, doc in self.unit_docs(st.unit).items():
             try:
                 view = self.view(path, doc)
@@ -301,6 +351,25 @@ class GoztLanguageServer(LanguageServer):
                 self.log_client(
                     f"timing: change to publish {ms:.2f} ms (cpu {cpu:.2f} ms; {len(diags)} diagnostics, version {doc.version})"
                 )
+
+    def _publish_too_big(self, st: UnitState) -> None:
+        """One diagnostic per open document of the unit, at its start; nothing parsed."""
+        message = "; ".join(robust.too_large_message(os.path.basename(p), n) for p, n in st.too_big)
+        for _path, doc in self.unit_docs(st.unit).items():
+            diag = types.Diagnostic(
+                range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+                message=message,
+                severity=types.DiagnosticSeverity.Warning,
+                source=SOURCE,
+            )
+            if self._last_sent.get(doc.uri) == (doc.version, [diag]):
+                continue
+            self._last_sent[doc.uri] = (doc.version, [diag])
+            self.published[doc.uri] = {}
+            self._views.pop(doc.uri, None)
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=doc.uri, version=doc.version, diagnostics=[diag])
+            )
 
     def view(self, path: str, doc: Any) -> DocView:
         """The buffer's DocView, kept while its version stands (its directives or
@@ -361,6 +430,8 @@ class GoztLanguageServer(LanguageServer):
         try:
             while True:
                 st.fast_dirty = False
+                if self.set_too_big(st):
+                    return
                 cpu0 = time.thread_time()
                 s = self.settings_for(st.unit)
                 req, versions = self.request_for(st.unit, s.fast, s)
@@ -392,6 +463,9 @@ class GoztLanguageServer(LanguageServer):
         s = self.settings_for(st.unit)
         if st.heavy_run is not None:
             st.heavy_run.cancel()
+        if st.too_big or self.oversized(st.unit):
+            st.heavy_run = None
+            return
         if not s.heavy:
             st.heavy_run = None
             if st.heavy.findings or st.heavy.rules_run:
@@ -691,6 +765,14 @@ def shutdown(ls: GoztLanguageServer, params: Any) -> None:
     ls.cancel_all()
 
 
+@server.feature(types.EXIT)
+def exit_(ls: GoztLanguageServer, params: Any) -> None:
+    # Whatever a check thread is doing, the process is gone shortly (main() exits
+    # as soon as pygls returns; this is the backstop should it not).
+    ls.cancel_all()
+    robust.arm_deadline()
+
+
 # -- documents --------------------------------------------------------------------------------
 
 
@@ -826,8 +908,8 @@ async def hover(ls: GoztLanguageServer, params: types.HoverParams) -> types.Hove
     if path is None or kind_of(path) is None:
         return None
     doc = ls.open_docs().get(path)
-    if doc is None:
-        return None
+    if doc is None or robust.document_size(doc.source) > robust.MAX_DOCUMENT_BYTES:
+        return None  # not analysed: its diagnostic says why
     view = ls.view(path, doc)
     line, char = _codepoints(ls.workspace.position_codec, view.lines, params.position)
     target = module_at(view, line, char)
@@ -1134,11 +1216,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     channel = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    code = 1
     try:
         server.start_io(sys.stdin.buffer, channel)
+        # The LSP exit code: 0 after a shutdown request, 1 otherwise (the client vanished).
+        code = 0 if server.protocol._shutdown else 1
     finally:
         server.cancel_all()
         server.fast_pool.shutdown(wait=False, cancel_futures=True)
         server.heavy_pool.shutdown(wait=False, cancel_futures=True)
         server.aux_pool.shutdown(wait=False, cancel_futures=True)
-    return 0
+        try:
+            channel.flush()
+        except Exception:
+            pass
+        # A check thread may still be running (it cannot be interrupted) and
+        # interpreter shutdown would wait for it: leave now.
+        robust.leave(code)
+    return code

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
 from tests import gotool
+
+if TYPE_CHECKING:
+    from tests import xmod_oracle
 
 DATA = Path(__file__).parent / "data"
 
@@ -34,3 +37,15 @@ def sumdb_server_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests import sumdbtool
 
     return sumdbtool.build_server(tmp_path_factory.mktemp("sumdb-server"))
+
+
+@pytest.fixture(scope="session")
+def xmod() -> Iterator["xmod_oracle.Oracle"]:
+    """golang.org/x/mod's module and semver packages and Go's path.Match, built at
+    test time from the toolchain's own sources (see tests/xmod_oracle.py)."""
+    from tests import xmod_oracle
+
+    oracle, tmp = xmod_oracle.start()
+    yield oracle
+    oracle.close()
+    tmp.cleanup()

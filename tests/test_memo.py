@@ -186,3 +186,86 @@ def test_cli_warm_run_uses_memo_and_no_memo_rehashes(goenv: gotool.GoEnvDirs, tm
     keys = list(c.iterkeys())
     c.close()
     assert any("\0zip\0" in k for k in keys) and any("\0dir\0" in k for k in keys)
+
+
+# -- every directory above the store, as ssh checks a key's path ---------------------------
+
+
+def test_world_writable_parent_is_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)  # anyone could rename the store away and plant their own
+    notes: list[str] = []
+    m = M.open_memo({"GOZT_LINT_CACHE_DIR": str(shared / "cache" / "gozt-lint")}, note=notes.append)
+    assert not m.enabled
+    assert f"{shared}: a directory above the memo store is group- or world-writable without the sticky bit" in notes[0]
+
+
+def test_group_writable_grandparent_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    os.chmod(tmp_path / "a", 0o775)
+    notes: list[str] = []
+    assert not M.open_memo({"GOZT_LINT_CACHE_DIR": str(tmp_path / "a" / "b" / "store")}, note=notes.append).enabled
+    assert "group- or world-writable without the sticky bit (mode 0775)" in notes[0]
+
+
+def test_sticky_world_writable_parent_is_fine(tmp_path: Path) -> None:
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    os.chmod(tmpdir, 0o1777)  # like /tmp: others can't rename what is ours
+    m = M.open_memo({"GOZT_LINT_CACHE_DIR": str(tmpdir / "mine")})
+    assert m.enabled
+    m.close()
+
+
+def test_parent_owned_by_someone_else_is_refused(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the directory away")
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o755)
+    (theirs / "store").mkdir(mode=0o700)
+    os.chown(theirs, 12345, 12345)
+    notes: list[str] = []
+    assert not M.open_memo({"GOZT_LINT_CACHE_DIR": str(theirs / "store")}, note=notes.append).enabled
+    assert "owned by uid 12345, neither you" in notes[0]
+
+
+def test_link_on_the_way_is_walked_and_checked(tmp_path: Path) -> None:
+    safe = tmp_path / "safe"
+    safe.mkdir()
+    (tmp_path / "home").symlink_to(safe)  # like /home -> /usr/home: fine when the target is safe
+    m = M.open_memo({"GOZT_LINT_CACHE_DIR": str(tmp_path / "home" / "store")})
+    assert m.enabled
+    m.close()
+    assert (safe / "store" / "cache.db").exists()
+    unsafe = tmp_path / "unsafe"
+    unsafe.mkdir()
+    os.chmod(unsafe, 0o777)
+    (tmp_path / "home2").symlink_to(unsafe)  # ... and refused when it leads somewhere unsafe
+    notes: list[str] = []
+    assert not M.open_memo({"GOZT_LINT_CACHE_DIR": str(tmp_path / "home2" / "store")}, note=notes.append).enabled
+    assert str(unsafe) in notes[0] or "home2" in notes[0]
+
+
+def test_store_is_used_through_the_checked_directory_not_its_path(tmp_path: Path) -> None:
+    """Once checked, the store is reached through its descriptor: a directory
+    swapped in at the same path afterwards (the race a writable parent allows) is
+    never written to, even by a connection opened later in another thread."""
+    import threading
+
+    store = tmp_path / "store"
+    m = M.open_memo({"GOZT_LINT_CACHE_DIR": str(store)})
+    assert m.enabled
+    evil = tmp_path / "evil"
+    evil.mkdir()
+    os.rename(store, tmp_path / "moved")
+    store.symlink_to(evil)
+    t = threading.Thread(target=m.set, args=("k", "v"))
+    t.start()
+    t.join()
+    assert m.errors == []
+    m.close()
+    assert os.listdir(evil) == []
+    again = M.open_memo({"GOZT_LINT_CACHE_DIR": str(tmp_path / "moved")})
+    assert again.get("k") == "v"
+    again.close()

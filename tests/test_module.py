@@ -3,8 +3,6 @@ vendored sources at test time), plus the reference's vectors and properties."""
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,14 +10,6 @@ from hypothesis import strategies as st
 from gozt_lint import gover
 from gozt_lint import module as m
 from tests import xmod_oracle
-
-
-@pytest.fixture(scope="module")
-def xmod() -> Iterator[xmod_oracle.Oracle]:
-    oracle, tmp = xmod_oracle.start()
-    yield oracle
-    oracle.close()
-    tmp.cleanup()
 
 
 ORACLE_SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -59,3 +59,6 @@ def write(result: Result, out: TextIO, *, color: bool = False) -> None:
         out.write(f"::notice title=gozt-lint::{_data(hidden)}\n")
     if result.baselined:
         out.write(f"::notice title=gozt-lint::{result.baselined} finding{'s' if result.baselined != 1 else ''} in the baseline not shown\n")
+    # A run that did not complete must not look clean in the workflow summary.
+    for err in [str(e) for e in result.input_errors] + result.internal_errors:
+        out.write(f"::error title=gozt-lint (run incomplete)::{_data(err)}\n")

@@ -8,7 +8,9 @@ Schema version 1::
      "summary": {"error": n, "warning": n, "info": n, "total": n, "suppressed": n,
                  "hidden": n, "baselined": n,
                  "verified": {"module_versions": n, "gosum_lines_against_cache": n, ...}},
-     "notes": [...], "errors": [...]}
+     "notes": [...], "errors": [...], "complete": bool}
+
+``complete`` is false when an error kept part of the run from being checked.
 
 ``total`` counts the findings listed; ``hidden`` those below ``--min-severity``
 (not listed), ``baselined`` those a ``--baseline`` hid. Keys are never removed or
@@ -72,6 +74,9 @@ def document(result: Result) -> dict[str, Any]:
         "rules_run": result.rules_run,
         "notes": result.notes,
         "errors": [str(e) for e in result.input_errors] + result.internal_errors,
+        # False when something could not be checked (the errors say what): an
+        # empty findings list is then no all-clear.
+        "complete": not (result.input_errors or result.internal_errors),
     }
 
 

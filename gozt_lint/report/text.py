@@ -46,9 +46,13 @@ def write(result: Result, out: TextIO, *, color: bool = False) -> None:
         out.write(verified + "\n")
     counts = [(result.count(s), s.value) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)]
     total = len(result.findings)
+    errors = len(result.input_errors) + len(result.internal_errors)
     if total:
         parts = ", ".join(f"{n} {name}" for n, name in counts if n)
         summary = f"Found {total} problem{'s' if total != 1 else ''} ({parts})"
+    elif errors:
+        # Never an all-clear for a run that did not check everything it was asked to.
+        summary = "No verdict"
     elif result.hidden:
         # The threshold is the severity above the highest one hidden.
         highest = max(f.severity.rank for f in result.hidden)
@@ -63,4 +67,6 @@ def write(result: Result, out: TextIO, *, color: bool = False) -> None:
         summary += f"; {result.baselined} in the baseline"
     if result.suppressed:
         summary += f"; {result.suppressed} suppressed by configuration or inline ignores"
+    if errors:
+        summary += f"; the run did not complete ({errors} error{'s' if errors != 1 else ''})"
     out.write(summary + ".\n")

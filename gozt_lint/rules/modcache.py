@@ -481,18 +481,29 @@ def writable(ctx: Context) -> Iterator[Finding]:
     rep = _report(ctx)
     if rep is None:
         return
+    # -modcacherw leaves directories writable on purpose; files stay 0444. The
+    # flag may have been given on the command line of the go command that
+    # extracted the module (`go mod download -modcacherw`), not in today's
+    # GOFLAGS, so go's own layout for it (every directory writable, no file) is
+    # recognised per module too. A module with one directory shows that layout
+    # after a mere `chmod u+w` of its root, so for those it counts only when the
+    # cache shows the flag was used: a module with subdirectories in that layout,
+    # or every extracted module in it.
+    layouts: dict[tuple[str, str], tuple[bool, int]] = {}
+    for e, r in modcache.iter_entries(rep):
+        d = r.get("dir")
+        if d and e.extracted:
+            wdirs = d.get("writable_dirs") or []
+            layouts[(e.path, e.version)] = (not d.get("writable_files") and bool(wdirs) and len(wdirs) == d.get("dirs"), int(d.get("dirs") or 0))
+    rw_seen = any(rw and n >= 2 for rw, n in layouts.values()) or (bool(layouts) and all(rw for rw, _ in layouts.values()))
     for e, r in modcache.iter_entries(rep):
         d = r.get("dir")
         if not d or not e.extracted:
             continue
         files = d.get("writable_files") or []
         dirs = d.get("writable_dirs") or []
-        # -modcacherw leaves directories writable on purpose; files stay 0444. The
-        # flag may have been given on the command line of the go command that
-        # extracted the module (`go mod download -modcacherw`), not in today's
-        # GOFLAGS, so go's own layout for it (every directory writable, no file)
-        # is recognised per module too; a single writable directory is not it.
-        if rep.modcacherw or (not files and dirs and len(dirs) == d.get("dirs")):
+        rw_layout, ndirs = layouts[(e.path, e.version)]
+        if rep.modcacherw or (rw_layout and (ndirs >= 2 or rw_seen)):
             dirs = []
         if not files and not dirs:
             continue

@@ -36,6 +36,7 @@ import {
   whichIn,
   withReason,
 } from "./launch";
+import { untrustedLaunchProblem } from "./trust";
 
 const ADD_IGNORE = "gozt-lint.addIgnore";
 
@@ -226,6 +227,14 @@ async function start(): Promise<void> {
     return;
   }
   const { launch } = resolution;
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const distrust = untrustedLaunchProblem(launch.command, folders, vscode.workspace.isTrusted);
+  if (distrust !== undefined) {
+    output.error(distrust);
+    showState("failed", "untrusted workspace");
+    void vscode.window.showErrorMessage(distrust);
+    return;
+  }
   output.info(`starting ${launch.command} ${launch.args.join(" ")} (from ${launch.source})`);
   const serverOptions: ServerOptions = {
     command: launch.command,

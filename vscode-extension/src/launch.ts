@@ -212,7 +212,9 @@ export function whichIn(
   const sep = platform === "win32" ? ";" : ":";
   const exts = platform === "win32" ? [".exe", ".cmd", ".bat", ""] : [""];
   for (const dir of pathEnv.split(sep)) {
-    if (!dir) {
+    // A relative entry (".", "bin") would resolve against the workspace the server
+    // is started in: a repository could plant its own gozt-lint there.
+    if (!dir || !(platform === "win32" ? /^([A-Za-z]:[\\/]|[\\/]{2})/.test(dir) : dir.startsWith("/"))) {
       continue;
     }
     for (const ext of exts) {
