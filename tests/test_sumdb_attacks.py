@@ -112,6 +112,19 @@ def _evil_lines(found: dict[str, list[Finding]]) -> list[Finding]:
     return [f for fs in found.values() for f in fs if f.module == EVIL]
 
 
+def _assert_evil_lines_rejected(found: dict[str, list[Finding]], gosum: str) -> None:
+    """Both go.sum lines the vulnerable go wrote for the evil module are unverified,
+    as rejected (not merely missing), in the one per-go.sum summary; no finding about
+    them says anything else (the forged record is sumdb-bad-signature's)."""
+    assert not [f for f in _evil_lines(found) if f.file == gosum], [(f.rule, f.message) for f in _evil_lines(found)]
+    summaries = [f for f in found.get("sumdb-unverified", []) if f.file == gosum]
+    assert len(summaries) == 1, [f.message for f in found.get("sumdb-unverified", [])]
+    evil = [u for u in summaries[0].data["unverified"] if u["module"] == EVIL]
+    assert sorted(u["version"] for u in evil) == ["v1.0.0", "v1.0.0/go.mod"], summaries[0].data
+    assert {u["status"] for u in evil} == {"rejected"}, evil
+    assert "failed verification" in summaries[0].message, summaries[0].message
+
+
 def test_the_attack_is_real(attack: Attack, tmp_path: Path) -> None:
     # The vulnerable go recorded the evil module as verified...
     gosum = (attack.victim / "go.sum").read_text()
@@ -134,10 +147,7 @@ def test_rejected_offline_from_the_cache_the_vulnerable_go_wrote(attack: Attack)
     assert any(gist in f.message for f in bad), [f.message for f in bad]
     assert any(f.data.get("advisory") == advisory for f in bad), [f.data for f in bad]
     # The go.sum lines the vulnerable go wrote for the evil module are never called verified.
-    gosum = str(attack.victim / "go.sum")
-    evil = [f for f in _evil_lines(found) if f.file == gosum]
-    assert sorted(f.rule for f in evil) == ["sumdb-unverified", "sumdb-unverified"], [(f.rule, f.message) for f in _evil_lines(found)]
-    assert {f.data["status"] for f in evil} == {"rejected"}
+    _assert_evil_lines_rejected(found, str(attack.victim / "go.sum"))
     # The genuine module next to it still verifies.
     assert not [f for fs in found.values() for f in fs if f.module == M]
 
@@ -152,9 +162,7 @@ def test_rejected_online_from_the_malicious_proxy(attack: Attack, tmp_path: Path
     bad = found.get("sumdb-bad-signature", [])
     assert any(gist in f.message for f in bad), found
     assert any(f.data.get("advisory") == advisory for f in bad), [f.data for f in bad]
-    evil = [f for f in _evil_lines(found) if f.file == str(app / "go.sum")]
-    assert sorted(f.rule for f in evil) == ["sumdb-unverified", "sumdb-unverified"], [(f.rule, f.message) for f in evil]
-    assert {f.data["status"] for f in evil} == {"rejected"}, [f.message for f in evil]
+    _assert_evil_lines_rejected(found, str(app / "go.sum"))
     assert not [f for fs in found.values() for f in fs if f.module == M]
     # Nothing the attacker served was kept in gozt-lint's own cache.
     own = Path(env.environ["XDG_CACHE_HOME"]) / "gozt-lint" / "sumdb" / sumdbtool.TEST_NAME
