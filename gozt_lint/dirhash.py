@@ -29,7 +29,7 @@ import struct
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping, TypedDict
 
 from gozt_lint.fileio import file_kind
 
@@ -97,6 +97,25 @@ class Problem:
         return cls(str(p[0]), str(p[1]), kind, target)
 
 
+class TreeJSON(TypedDict, total=False):
+    """:meth:`TreeHash.to_json`: what the memo stores and the module cache results
+    hold. Not total: a zip that cannot even be opened gets only h1, error and
+    problems, and the module cache adds the writable_* and dirs keys to a tree's."""
+
+    h1: str | None
+    error: str | None
+    problems: list[list[str | None]]
+    files: int
+    bytes: int
+    dir_entries: int
+    h1_files: str | None
+    layout: list[str]
+    # modcache: what of an extracted tree is writable, and how many directories it has.
+    writable_files: list[str]
+    writable_dirs: list[str]
+    dirs: int
+
+
 @dataclass
 class TreeHash:
     """The result of hashing a zip or a directory."""
@@ -115,7 +134,7 @@ class TreeHash:
     # hash_zip only: bytes of the archive no hash covers (see layout_problems).
     layout: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> TreeJSON:
         return {
             "h1": self.h1,
             "error": self.error,
@@ -128,7 +147,7 @@ class TreeHash:
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, object]) -> TreeHash:
+    def from_json(cls, d: Mapping[str, object]) -> TreeHash:
         def text(key: str) -> str | None:
             v = d.get(key)
             return v if isinstance(v, str) else None
@@ -866,19 +885,19 @@ def list_dir(top: str | os.PathLike[str]) -> DirListing:
     if not stat.S_ISDIR(st.st_mode):
         out.error = "is not a directory" if not stat.S_ISLNK(st.st_mode) else "is a symbolic link, not a directory"
         return out
-    files = out.files
-    dirs = out.dirs
-    dirs.append(("", (st.st_dev, st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns)))  # type: ignore[arg-type]
+    # Names stay str (surrogateescape) while walking; bytes only at the end.
+    files: list[tuple[str, Stamp, int]] = []
+    dirs: list[tuple[str, Stamp]] = [("", (st.st_dev, st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns))]
     # Directory fds and fstatat: each lstat resolves one name, not the whole path.
     dflags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
         rootfd = os.open(root, dflags)
     except OSError as e:
         out.error = f"cannot open: {e.strerror or e}"
+        out.dirs = [(b"", dirs[0][1])]
         return out
     stack = [(rootfd, "")]
     files_append = files.append
-    # Names stay str (surrogateescape) while walking; bytes only at the end.
     while stack:
         fd, pre = stack.pop()
         try:
@@ -989,7 +1008,8 @@ def hash_dir(
             if err == "changed while being hashed" or err == "was replaced while being scanned":
                 res.unstable = True
             continue
-        digests[name] = d  # type: ignore[assignment]
+        assert d is not None  # _hash_file gives a digest or an error
+        digests[name] = d
     if errors:
         res.error = errors[0] if len(errors) == 1 else f"{errors[0]} (and {len(errors) - 1} more)"
         return res

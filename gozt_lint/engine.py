@@ -49,7 +49,7 @@ class Result:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Result) and vars(self) == vars(other)
 
-    __hash__ = None  # type: ignore[assignment]  (mutable)
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable; object declares __hash__ a method
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -148,11 +148,11 @@ def run(ctx: Context, rules: list[Rule] | None = None) -> Result:
     # Deduplicate by text: discovery and several rules can trip over the same file.
     # The same file may be named as given on the command line and as an absolute path.
     errs: dict[tuple[str, str], InputError] = {}
-    for e in ctx.input_errors:
-        text = str(e)
-        path = getattr(e, "path", "")
+    for err in ctx.input_errors:
+        text = str(err)
+        path = err.path
         reason = text[len(path) + 2 :] if path and text.startswith(f"{path}: ") else text
-        errs.setdefault((os.path.normpath(os.path.join(ctx.cwd, path)) if path else "", reason), e)
+        errs.setdefault((os.path.normpath(os.path.join(ctx.cwd, path)) if path else "", reason), err)
     result.input_errors = list(errs.values())
     result.anchor = _anchor(ctx)
     return result
@@ -194,7 +194,7 @@ def _anchor(ctx: Context) -> tuple[str, int] | None:
     for u in ctx.units:
         mf = ctx.modfile_at(str(u.main))
         if mf is not None:
-            line = mf.module.span.line if getattr(mf, "module", None) is not None else 1
+            line = mf.module.span.line if mf.module is not None else 1
             return (str(u.main), line)
         if u.main.exists():
             return (str(u.main), 1)

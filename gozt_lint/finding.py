@@ -57,6 +57,20 @@ class Finding:
     no part in equality.
     """
 
+    # Declared for the type checker; __slots__ holds the storage and __init__ fills
+    # it through object.__setattr__ because our own __setattr__ refuses writes.
+    message: str
+    rule: str
+    severity: Severity
+    file: str | None
+    line: int | None
+    column: int | None
+    end_line: int | None
+    end_column: int | None
+    module: str | None
+    version: str | None
+    data: dict[str, Any]
+
     FIELDS = ("message", "rule", "severity", "file", "line", "column", "end_line", "end_column", "module", "version", "data")
     __slots__ = FIELDS
 

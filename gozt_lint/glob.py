@@ -27,12 +27,18 @@ a given pattern). Parsed patterns are cached.
 from __future__ import annotations
 
 import functools
-from typing import Union
+from typing import TypeGuard, Union
 
 # A chunk operator: a literal (a byte for Go, a character for fnmatch), None for
 # '?', or a class (negated, ((lo, hi), ...)) of code points.
 _Class = tuple[bool, tuple[tuple[int, int], ...]]
 _Op = Union[int, None, _Class]
+
+
+def _all_literal(ops: tuple[_Op, ...]) -> TypeGuard[tuple[int, ...]]:
+    # A TypeGuard, so the checker knows the all-literal chunk is a tuple of ints.
+    return all(type(o) is int for o in ops)
+
 
 _SLASH = 0x2F
 _RUNE_ERROR = 0xFFFD
@@ -45,7 +51,7 @@ class _Chunk:
         self.star = star
         self.ops = ops
         # All literals: placed with one find() instead of a position-by-position try.
-        self.literal: bytes | None = bytes(ops) if all(type(o) is int for o in ops) else None  # type: ignore[arg-type]
+        self.literal: bytes | None = bytes(ops) if _all_literal(ops) else None
 
 
 # -- Go's path.Match ----------------------------------------------------------------
@@ -186,7 +192,7 @@ def _go_chunk_at(ops: tuple[_Op, ...], s: bytes, i: int) -> int:
     for op in ops:
         if i >= n:
             return -1
-        if type(op) is int:
+        if isinstance(op, int):
             if s[i] != op:
                 return -1
             i += 1
@@ -197,7 +203,7 @@ def _go_chunk_at(ops: tuple[_Op, ...], s: bytes, i: int) -> int:
         else:
             r, size = _decode_rune(s, i)
             i += size
-            negated, ranges = op  # type: ignore[misc]
+            negated, ranges = op
             hit = False
             for lo, hi in ranges:
                 if lo <= r <= hi:
@@ -300,8 +306,8 @@ class _FnPattern:
 
 
 def _fn_literal(ops: tuple[_Op, ...]) -> str | None:
-    if all(type(o) is int for o in ops):
-        return "".join(chr(o) for o in ops)  # type: ignore[arg-type]
+    if _all_literal(ops):
+        return "".join(chr(o) for o in ops)
     return None
 
 
@@ -340,11 +346,11 @@ def _fn_chunk_at(ops: tuple[_Op, ...], s: str, i: int) -> bool:
         return False
     for op in ops:
         o = ord(s[i])
-        if type(op) is int:
+        if isinstance(op, int):
             if o != op:
                 return False
         elif op is not None:
-            negated, ranges = op  # type: ignore[misc]
+            negated, ranges = op
             if any(lo <= o <= hi for lo, hi in ranges) == negated:
                 return False
         i += 1

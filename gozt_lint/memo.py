@@ -195,7 +195,7 @@ def _make_disk_class() -> type:
     import diskcache
     from diskcache.core import MODE_PICKLE
 
-    class PlainDisk(diskcache.Disk):  # type: ignore[misc]
+    class PlainDisk(diskcache.Disk):
         """A diskcache Disk that never pickles and never unpickles."""
 
         def __init__(self, directory: str, min_file_size: int = 0, pickle_protocol: int = 0, **_ignored: Any) -> None:
@@ -205,7 +205,7 @@ def _make_disk_class() -> type:
         def put(self, key: Any) -> tuple[Any, bool]:
             if type(key) not in (str, bytes, int, float):
                 raise TypeError(f"memo keys must be str, bytes, int or float, not {type(key).__name__}")
-            return super().put(key)  # type: ignore[no-any-return]
+            return super().put(key)
 
         def get(self, key: Any, raw: bool) -> Any:
             if not raw:
@@ -216,8 +216,8 @@ def _make_disk_class() -> type:
             if read or type(value) not in (str, bytes, int, float):
                 raise TypeError(f"memo values must be str, bytes, int or float, not {type(value).__name__}")
             if key is None:
-                return super().store(value, read)  # type: ignore[no-any-return]
-            return super().store(value, read, key=key)  # type: ignore[no-any-return]
+                return super().store(value, read)
+            return super().store(value, read, key=key)
 
         def fetch(self, mode: int, filename: Any, value: Any, read: bool) -> Any:
             if mode == MODE_PICKLE:

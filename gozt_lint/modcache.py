@@ -37,12 +37,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypedDict, cast
 
 from gozt_lint import dirhash, module
 from gozt_lint.fileio import file_kind
 from gozt_lint.sumfile import is_h1
 from gozt_lint.memo import Memo, dir_key, file_key
+from gozt_lint.dirhash import TreeJSON
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context
@@ -56,6 +57,61 @@ MAX_INFO = 1 << 20
 _FILE_RE = re.compile(r"^(?P<v>.+)\.(?P<ext>info|mod|zip|ziphash|lock|partial)$")
 _TMP_RE = re.compile(r"^(?P<v>.+)\.(?P<ext>info|mod|zip|ziphash)(?P<rand>[0-9]+)\.tmp$")
 _XTMP_RE = re.compile(r"^(?P<v>.+)\.tmp-[0-9]+$")
+
+
+class EntrySpec(TypedDict, total=False):
+    """What :func:`verify_entry` is asked to hash (pickled to a worker process)."""
+
+    path: str
+    version: str
+    kind: str  # Entry.kind
+    files: dict[str, str]  # ext -> absolute path
+    extracted: str | None
+    fips_zip: str  # GOROOT/lib/fips140/<version>.zip, for a GOFIPS140 snapshot
+    _size: int  # Entry.size_hint, to schedule the biggest first
+
+
+class ZiphashResult(TypedDict):
+    value: str | None  # what the go command reads: the trimmed h1: hash, or None
+    error: str | None  # why the file is not the 47 bytes the go command writes
+
+
+class ModResult(TypedDict):
+    h1: str | None
+    error: str | None
+
+
+class InfoResult(TypedDict):
+    problems: list[str]
+
+
+class FipsResult(TypedDict):
+    file: str
+    sha256: str | None
+    h1: str | None
+    error: str | None
+
+
+class IrregularResult(TypedDict):
+    zip_h1_rest: str | None  # h1 of the zip without the names below
+    in_module: dict[str, str]  # irregular tree entry -> what the zip has there
+
+
+class EntryResult(TypedDict, total=False):
+    """What :func:`verify_entry` measured for one module version; a key is there
+    only when the cache has that part. JSON-shaped (it crosses process bounds)."""
+
+    bytes: int
+    # (key, value) pairs for the parent to write to the memo; removed by run_specs.
+    memo: list[tuple[str, TreeJSON]]
+    crash: str  # an unexpected exception: this entry was not verified
+    ziphash: ZiphashResult
+    mod: ModResult
+    info: InfoResult
+    zip: TreeJSON
+    fips: FipsResult
+    dir: TreeJSON
+    dir_irregular: IrregularResult
 
 
 @dataclass
@@ -316,7 +372,7 @@ def _read_small(path: str, limit: int) -> tuple[bytes | None, str | None]:
         os.close(fd)
 
 
-def _check_ziphash(file: str) -> dict[str, Any]:
+def _check_ziphash(file: str) -> ZiphashResult:
     """What a .ziphash says: ``value`` is what the go command reads from it (the
     trimmed text, when that is an h1: hash; None when it is not), ``error`` why the
     file is not exactly the 47 bytes the go command writes (None when it is)."""
@@ -478,12 +534,12 @@ def _modcacherw(goflags: str) -> bool:
     return False
 
 
-def verify_entry(spec: dict[str, Any], memo: Memo | None) -> dict[str, Any]:
+def verify_entry(spec: EntrySpec, memo: Memo | None) -> EntryResult:
     """Hash everything one module version has in the cache. JSON in, JSON out (runs
     in a worker thread or process)."""
     path, version, kind = spec["path"], spec["version"], spec["kind"]
     files: dict[str, str] = spec["files"]
-    out: dict[str, Any] = {"bytes": 0, "memo": []}
+    out: EntryResult = {"bytes": 0, "memo": []}
     zh = files.get("ziphash")
     if zh:
         out["ziphash"] = _check_ziphash(zh)
@@ -508,9 +564,12 @@ def verify_entry(spec: dict[str, Any], memo: Memo | None) -> dict[str, Any]:
             "h1": fh.get("h1"),
             "error": err or fh.get("error"),
         }
-    if spec.get("extracted"):
-        out["dir"] = _memo_dir(spec["extracted"], path, version, kind, memo, out)
-        irregular = [p[0] for p in out["dir"].get("problems") or [] if len(p) > 2 and p[2] == "irregular"]
+    extracted = spec.get("extracted")
+    if extracted:
+        out["dir"] = _memo_dir(extracted, path, version, kind, memo, out)
+        irregular = [
+            name for p in out["dir"].get("problems") or [] if len(p) > 2 and p[2] == "irregular" and (name := p[0]) is not None
+        ]
         z = out.get("zip") or {}
         if irregular and z.get("h1"):
             # Links or special files in the tree: what would the rest of the tree
@@ -555,7 +614,7 @@ def lock_held(path: str | None) -> bool | None:
         os.close(fd)
 
 
-def _memo_zip(zpath: str, path: str, version: str, memo: Memo | None, out: dict[str, Any]) -> dict[str, Any]:
+def _memo_zip(zpath: str, path: str, version: str, memo: Memo | None, out: EntryResult) -> TreeJSON:
     try:
         st = os.stat(zpath, follow_symlinks=False)
     except OSError as e:
@@ -565,7 +624,8 @@ def _memo_zip(zpath: str, path: str, version: str, memo: Memo | None, out: dict[
     if memo is not None:
         hit = memo.get(key)
         if isinstance(hit, dict):
-            return hit
+            # Stored by this function under a key that names the result's version.
+            return cast(TreeJSON, hit)
     res = dirhash.hash_zip(zpath, module=(path, version))
     d = res.to_json()
     out["bytes"] += res.bytes
@@ -580,7 +640,7 @@ def _memo_zip(zpath: str, path: str, version: str, memo: Memo | None, out: dict[
     return d
 
 
-def _memo_dir(top: str, path: str, version: str, kind: str, memo: Memo | None, out: dict[str, Any]) -> dict[str, Any]:
+def _memo_dir(top: str, path: str, version: str, kind: str, memo: Memo | None, out: EntryResult) -> TreeJSON:
     prefix = f"{path}@{version}"
     exclude = dirhash.toolchain_copy if kind == "toolchain" else None
     for attempt in range(2):
@@ -590,7 +650,8 @@ def _memo_dir(top: str, path: str, version: str, kind: str, memo: Memo | None, o
         if memo is not None and attempt == 0:
             hit = memo.get(key)
             if isinstance(hit, dict):
-                return hit
+                # Stored by this function under a key that names the result's version.
+                return cast(TreeJSON, hit)
         res = dirhash.hash_dir(top, prefix, listing=lst, exclude=exclude)
         out["bytes"] += res.bytes
         if res.unstable and attempt == 0:
@@ -611,7 +672,7 @@ class Report:
 
     root: Path
     layout: Layout
-    results: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    results: dict[tuple[str, str], EntryResult] = field(default_factory=dict)
     # GOROOT/lib/fips140/fips140.sum: version -> (SHA-256 of the zip, h1 or None
     # before Go 1.27, whose sum file has no h1 column).
     fips_sums: dict[str, tuple[str, str | None]] = field(default_factory=dict)
@@ -634,8 +695,8 @@ def fips_sums(goroot: str | None) -> dict[str, tuple[str, str | None]]:
     return out
 
 
-def _spec(e: Entry, goroot: str | None) -> dict[str, Any]:
-    s: dict[str, Any] = {"path": e.path, "version": e.version, "kind": e.kind, "files": dict(e.files), "extracted": e.extracted}
+def _spec(e: Entry, goroot: str | None) -> EntrySpec:
+    s: EntrySpec = {"path": e.path, "version": e.version, "kind": e.kind, "files": dict(e.files), "extracted": e.extracted}
     if e.kind == "fips140" and goroot:
         s["fips_zip"] = os.path.join(goroot, "lib", "fips140", f"{e.version}.zip")
     return s
@@ -654,7 +715,7 @@ def _worker_init(memo_path: str | None) -> None:
         _WORKER_MEMO = open_path(Path(memo_path))
 
 
-def _worker_run(spec: dict[str, Any]) -> dict[str, Any]:
+def _worker_run(spec: EntrySpec) -> EntryResult:
     try:
         return verify_entry(spec, _WORKER_MEMO)
     except Exception as e:  # report, never lose the other results
@@ -703,31 +764,31 @@ class Progress:
 
 
 def run_specs(
-    specs: list[dict[str, Any]],
+    specs: list[EntrySpec],
     memo: Memo,
     *,
     jobs: int | None = None,
     pool: str | None = None,
     progress: Progress | None = None,
-) -> list[dict[str, Any]]:
+) -> list[EntryResult]:
     """verify_entry over every spec, in parallel; results in spec order."""
     jobs = jobs or default_jobs()
     pool = pool or os.environ.get("GOZT_LINT_POOL", "") or "process"
-    results: list[dict[str, Any] | None] = [None] * len(specs)
+    results: list[EntryResult | None] = [None] * len(specs)
     # Biggest first, so one large module doesn't finish last on its own.
     order = sorted(range(len(specs)), key=lambda i: -specs[i].get("_size", 0))
 
-    def done(i: int, r: dict[str, Any]) -> None:
+    def done(i: int, r: EntryResult) -> None:
         results[i] = r
         if progress is not None:
             progress.update(1, int(r.get("bytes", 0)))
 
     if jobs <= 1 or len(specs) < 8:
         for i in order:
-            done(i, _safe(lambda s=specs[i]: verify_entry(s, memo)))
+            done(i, _safe(functools.partial(verify_entry, specs[i], memo)))
     elif pool == "thread":
         with cf.ThreadPoolExecutor(max_workers=jobs) as ex:
-            futs = {ex.submit(_safe, lambda s=specs[i]: verify_entry(s, memo)): i for i in order}
+            futs = {ex.submit(_safe, functools.partial(verify_entry, specs[i], memo)): i for i in order}
             for f in cf.as_completed(futs):
                 done(futs[f], f.result())
     else:
@@ -735,10 +796,10 @@ def run_specs(
 
         ctxm = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else "fork")
         memo_path = str(memo.path) if memo.enabled and memo.path else None
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctxm, initializer=_worker_init, initargs=(memo_path,)) as ex:
+        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctxm, initializer=_worker_init, initargs=(memo_path,)) as pex:
             chunk = max(1, min(16, len(specs) // (jobs * 8)))
-            for i, r in zip(order, ex.map(_worker_run, [specs[i] for i in order], chunksize=chunk)):
-                done(i, r)
+            for i, res in zip(order, pex.map(_worker_run, [specs[i] for i in order], chunksize=chunk)):
+                done(i, res)
     updates = [(k, v) for r in results if r for k, v in r.get("memo", ())]
     memo.set_many(updates)
     for r in results:
@@ -747,7 +808,7 @@ def run_specs(
     return [r or {} for r in results]
 
 
-def _safe(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def _safe(fn: Callable[[], EntryResult]) -> EntryResult:
     try:
         return fn()
     except Exception as e:
@@ -841,10 +902,10 @@ def _for_context(ctx: Context) -> Report | None:
 
 def reference_hash(rep: Report, e: Entry) -> tuple[str | None, str]:
     """The hash the extracted tree must have, and where it comes from."""
-    r = rep.results.get(e.key, {})
-    zh = (r.get("ziphash") or {}).get("value")
-    if zh:
-        return zh, ".ziphash"
+    r = rep.results.get(e.key) or EntryResult()
+    zh = r.get("ziphash")
+    if zh and zh["value"]:
+        return zh["value"], ".ziphash"
     z = r.get("zip") or {}
     if z.get("h1"):
         return z["h1"], ".zip"
@@ -852,8 +913,8 @@ def reference_hash(rep: Report, e: Entry) -> tuple[str | None, str]:
         sha, h1 = rep.fips_sums[e.version]
         if h1:
             return h1, "GOROOT/lib/fips140/fips140.sum"
-        f = r.get("fips") or {}
-        if f.get("h1") and f.get("sha256") == sha:
+        f = r.get("fips")
+        if f and f["h1"] and f["sha256"] == sha:
             return f["h1"], f"GOROOT/lib/fips140/{e.version}.zip"
     return None, ""
 
@@ -864,9 +925,9 @@ def cache_zip_hash(rep: Report, key: tuple[str, str]) -> tuple[str | None, str |
     e = rep.layout.entries.get(key)
     if e is None:
         return None, None, ""
-    r = rep.results.get(key, {})
-    zh = r.get("ziphash") or {}
-    if zh.get("value"):
+    r = rep.results.get(key) or EntryResult()
+    zh = r.get("ziphash")
+    if zh and zh["value"]:
         return zh["value"], e.files.get("ziphash"), "records"
     z = r.get("zip") or {}
     if z.get("h1"):
@@ -880,12 +941,13 @@ def verified_versions(rep: Report) -> int:
     for e, r in iter_entries(rep):
         if r.get("crash"):
             continue
-        zip_checked = bool((r.get("zip") or {}).get("h1") and (r.get("ziphash") or {}).get("value"))
+        zh = r.get("ziphash")
+        zip_checked = bool((r.get("zip") or {}).get("h1") and zh and zh["value"])
         dir_checked = bool(e.extracted and (r.get("dir") or {}).get("h1") and reference_hash(rep, e)[0])
         n += zip_checked or dir_checked
     return n
 
 
-def iter_entries(rep: Report) -> Iterable[tuple[Entry, dict[str, Any]]]:
+def iter_entries(rep: Report) -> Iterable[tuple[Entry, EntryResult]]:
     for key in sorted(rep.layout.entries):
-        yield rep.layout.entries[key], rep.results.get(key, {})
+        yield rep.layout.entries[key], rep.results.get(key) or EntryResult()

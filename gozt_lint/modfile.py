@@ -153,7 +153,7 @@ class ModFile:
         mine = {k: v for k, v in vars(self).items() if not k.startswith("_")}
         return mine == {k: v for k, v in vars(other).items() if not k.startswith("_")}
 
-    __hash__ = None  # type: ignore[assignment]  (mutable)
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable; object declares __hash__ a method
 
     @property
     def syntax_ok(self) -> bool:
@@ -171,7 +171,7 @@ class ModFile:
         key = (id(self.replace), len(self.replace), self.replace[-1] if self.replace else None)
         cached = self.__dict__.get("_replace_cache")
         if cached is not None and cached[0] == key:
-            return cached[1]  # type: ignore[no-any-return]
+            return cached[1]
         index: dict[tuple[str, str | None], Replace] = {}
         for r in self.replace:
             index[(r.old_path, r.old_version)] = r  # the last one wins
@@ -306,7 +306,9 @@ class _Parser:
 
     def read_token(self) -> None:
         text, n = self.text, self.n
-        self.i = _SPACES.match(text, self.i).end()
+        m = _SPACES.match(text, self.i)
+        assert m is not None  # the pattern matches the empty string
+        self.i = m.end()
         if self.i < n and text[self.i] == "/":
             if text.startswith("//", self.i):
                 line, col = self._pos()

@@ -15,9 +15,15 @@ import os
 import stat
 import struct
 import zlib
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator, Union
 
 from gozt_lint.fileio import read_regular
+
+if TYPE_CHECKING:
+    from gozt_lint.dirhash import ZipEntry
+
+    # A zip's tree: DIR for a directory, else the member's central-directory entry.
+    _Node = Union[str, ZipEntry]
 
 FIRST_READ = 64 << 10  # most files' imports end well within this
 MAX_GO_FILE = 64 << 20  # past this a file's import block is not read further
@@ -140,18 +146,18 @@ class ZipSource(Source):
         self.zpath = zpath
         self.key = ("zip", zpath)
         self.prefix = prefix.encode("utf-8", "surrogateescape")
-        self._dirs: dict[str, dict[str, object]] | None = None
+        self._dirs: dict[str, dict[str, _Node]] | None = None
         self.error: str | None = None
 
     def describe(self) -> str:
         return self.zpath
 
-    def _index(self) -> dict[str, dict[str, object]]:
+    def _index(self) -> dict[str, dict[str, _Node]]:
         if self._dirs is not None:
             return self._dirs
         from gozt_lint.dirhash import MAX_ZIP_FILE, ZipFormatError, read_zip_directory
 
-        dirs: dict[str, dict[str, object]] = {"": {}}
+        dirs: dict[str, dict[str, _Node]] = {"": {}}
         try:
             fd = os.open(self.zpath, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError as e:
@@ -186,17 +192,17 @@ class ZipSource(Source):
             return None
         return {name: (DIR if v == DIR else FILE) for name, v in d.items()}
 
-    def _entry(self, rel: str) -> object | None:
+    def _entry(self, rel: str) -> _Node | None:
         parent, _, name = rel.rpartition("/")
         return self._index().get(parent, {}).get(name)
 
     def size(self, rel: str) -> int:
         e = self._entry(rel)
-        return int(getattr(e, "usize", 0)) if e is not None and e != DIR else 0
+        return e.usize if e is not None and not isinstance(e, str) else 0
 
     def read(self, rel: str, limit: int) -> bytes | None:
         e = self._entry(rel)
-        if e is None or e == DIR:
+        if e is None or isinstance(e, str):
             return None
         try:
             fd = os.open(self.zpath, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
@@ -212,9 +218,9 @@ class ZipSource(Source):
             os.close(fd)
 
 
-def _inflate(fd: int, e: object, limit: int) -> bytes | None:
+def _inflate(fd: int, e: ZipEntry, limit: int) -> bytes | None:
     """Up to ``limit`` bytes of one member (stored or deflated), never more than it declares."""
-    offset, csize, usize, method = (getattr(e, k) for k in ("offset", "csize", "usize", "method"))
+    offset, csize, usize, method = e.offset, e.csize, e.usize, e.method
     head = os.pread(fd, 30, offset)
     if len(head) < 30 or struct.unpack_from("<I", head, 0)[0] != 0x04034B50:
         return None

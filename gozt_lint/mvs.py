@@ -110,7 +110,7 @@ class Graph:
 
     def _raise(self, m: MV) -> None:
         k = version_key(m.path, m.version)
-        if k > self._keys.get(m.path, _NONE):  # type: ignore[operator]
+        if k > self._keys.get(m.path, _NONE):
             self._keys[m.path] = k
             self._selected[m.path] = m.version
 
@@ -126,7 +126,7 @@ class Graph:
                 is_root[dep] = False
             path = dep.path
             k = version_key(path, dep.version)
-            if k > keys.get(path, _NONE):  # type: ignore[operator]
+            if k > keys.get(path, _NONE):
                 keys[path] = k
                 selected[path] = dep.version
 
@@ -177,8 +177,8 @@ class Graph:
             m = q.popleft()
             if pred(m):
                 path = [m]
-                while first.get(path[-1]) is not None:
-                    path.append(first[path[-1]])  # type: ignore[arg-type]
+                while (prev := first.get(path[-1])) is not None:
+                    path.append(prev)
                 return path[::-1]
             for r in self.required.get(m, ()):
                 if r not in first:

@@ -81,7 +81,7 @@ class SumFile:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SumFile) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
 
-    __hash__ = None  # type: ignore[assignment]  (mutable)
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable; object declares __hash__ a method
 
     def by_key(self) -> dict[tuple[str, str], list[SumLine]]:
         out: dict[tuple[str, str], list[SumLine]] = {}

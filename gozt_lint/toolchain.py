@@ -120,12 +120,12 @@ def load(ctx: Context) -> Toolchain:
         try:
             if goenv.inside(tc.go_path, ctx.checkout):
                 raise OSError(f"not run: it is inside the repository being checked ({ctx.checkout})")
-            p = goenv.run_go(tc.go_path, ["version"], ctx.environ)
-            words = p.stdout.split()
-            if p.returncode == 0 and len(words) >= 3 and words[:2] == ["go", "version"]:
+            proc = goenv.run_go(tc.go_path, ["version"], ctx.environ)
+            words = proc.stdout.split()
+            if proc.returncode == 0 and len(words) >= 3 and words[:2] == ["go", "version"]:
                 tc.go_version_output = words[2]
             else:
-                tc.errors.append(f"`{tc.go_path} version` failed: {(p.stderr or p.stdout).strip()[:300]}")
+                tc.errors.append(f"`{tc.go_path} version` failed: {(proc.stderr or proc.stdout).strip()[:300]}")
         except (OSError, subprocess.SubprocessError) as e:
             tc.errors.append(f"cannot run {tc.go_path} version: {e}")
     if tc.goroot:

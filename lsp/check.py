@@ -82,7 +82,7 @@ def run(
 ) -> Outcome:
     from gozt_lint import engine
     from gozt_lint.context import Options
-    from gozt_lint.lsp.incremental import EditorContext
+    from .incremental import EditorContext
     from gozt_lint.errors import GoztError
     from gozt_lint.rules import FAMILIES, all_rules
 

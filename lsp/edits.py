@@ -53,7 +53,7 @@ def line_edit(lines: list[str], fix: Mapping[str, Any], expect: str | None = Non
 def apply(text: str, edit: Edit) -> str:
     """Apply an edit to text split with :func:`gozt_lint.lsp.locate.split_lines`
     semantics (used by tests and for previews)."""
-    from gozt_lint.lsp.locate import split_lines
+    from .locate import split_lines
 
     raw = text.split("\n")
     lines = split_lines(text)

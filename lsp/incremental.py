@@ -32,7 +32,7 @@ def _moved(obj: _T, **changes: Any) -> _T:
     dominate renumbering thousands of lines)."""
     replace = getattr(obj, "_replace", None)
     if replace is not None:
-        return replace(**changes)  # type: ignore[no-any-return]
+        return replace(**changes)
     new = object.__new__(type(obj))
     new.__dict__.update(obj.__dict__)
     new.__dict__.update(changes)
@@ -185,4 +185,4 @@ class EditorContext(Context):
             if key not in self._parsed:
                 data = self.read(unit.sum)
                 self._parsed[key] = None if data is None else self._sum_cache.parse(str(unit.sum), data)
-            return self._parsed[key]  # type: ignore[no-any-return]
+            return self._parsed[key]

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Mapping
 
 from gozt_lint.finding import Finding, Span
 from gozt_lint.sumfile import SumFile, SumLine, parse_gosum
-from gozt_lint.lsp.locate import Directive, directive_modules, first, scan_modfile, split_lines
+from .locate import Directive, directive_modules, first, scan_modfile, split_lines
 
 EDITOR_FILES = ("go.mod", "go.sum", "go.work", "go.work.sum")
 

@@ -19,7 +19,7 @@ import sys
 import threading
 from typing import IO, Any, Callable
 
-from gozt_lint.lsp.check import Outcome, Request, finding_from_json, finding_to_json, run
+from .check import Outcome, Request, finding_from_json, finding_to_json, run
 
 # A background check that runs longer than this is stuck (a hung network mount,
 # a go command that never returns): kill it.

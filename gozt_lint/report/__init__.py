@@ -23,7 +23,8 @@ def get(fmt: str) -> Reporter:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     mod = importlib.import_module(f"gozt_lint.report.{'json_' if fmt == 'json' else fmt}")
-    return mod.write  # type: ignore[no-any-return]
+    write: Reporter = mod.write
+    return write
 
 
 def display_path(path: str, base: str | None = None) -> str:

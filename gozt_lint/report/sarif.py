@@ -133,7 +133,7 @@ def document(result: Result) -> dict[str, Any]:
 
     registry = all_rules()
     slugs = list(dict.fromkeys([*result.rules_run, *(f.rule for f in result.findings)]))
-    rules_meta = []
+    rules_meta: list[dict[str, Any]] = []
     for slug in slugs:
         r = registry.get(slug)
         if r is None:

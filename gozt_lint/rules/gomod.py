@@ -14,6 +14,7 @@ from gozt_lint.rules import rule
 if TYPE_CHECKING:
     from gozt_lint.context import Context, Unit
     from gozt_lint.modfile import ModFile, Replace
+    from gozt_lint.vendor import ModulesTxt
 
 
 def _files(ctx: Context) -> Iterator[tuple[Unit, ModFile]]:
@@ -162,12 +163,10 @@ def vendor_inconsistent(ctx: Context) -> Iterator[Finding]:
         yield from _vendor_findings(mf, mt, str(txt))
 
 
-def _vendor_findings(mf: ModFile, mt: object, txt: str) -> Iterator[Finding]:
+def _vendor_findings(mf: ModFile, mt: ModulesTxt, txt: str) -> Iterator[Finding]:
     """modload.checkVendorConsistency, one finding per disagreement, worded as the
     go command words it ("inconsistent vendoring"), pointing at the line at fault."""
     from gozt_lint import vendor
-
-    assert isinstance(mt, vendor.ModulesTxt)
     go = mf.go.version if mf.go is not None else "1.16"
     pre114 = gover.compare(go, "1.14") < 0
     vendor_version = {p: h.version for p, h in mt.providing.items()}

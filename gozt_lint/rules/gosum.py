@@ -105,9 +105,9 @@ def gosum_missing(ctx: Context) -> Iterator[Finding]:
     # go.work in the run that uses it, else the one the go command finds there
     # (GOWORK, or the nearest go.work upward), as when pre-commit passes only go.mod.
     in_workspace: dict[str, Unit] = {}
-    for w in ctx.workspaces:
-        for mu, _ in workspace_modules(ctx, w):
-            in_workspace.setdefault(os.path.normpath(mu.main), w)
+    for ws in ctx.workspaces:
+        for mu, _ in workspace_modules(ctx, ws):
+            in_workspace.setdefault(os.path.normpath(mu.main), ws)
 
     judged = False
     for u in ctx.units:

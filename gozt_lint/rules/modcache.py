@@ -111,8 +111,8 @@ def _disputes(ctx: Context) -> list[Dispute]:
         if e is None:
             continue
         if gomod:
-            m = rep.results.get(e.key, {}).get("mod") or {}
-            h, file, how = m.get("h1"), e.files.get("mod"), "hashes to"
+            m = (rep.results.get(e.key) or modcache.EntryResult()).get("mod")
+            h, file, how = m["h1"] if m else None, e.files.get("mod"), "hashes to"
         else:
             h, file, how = modcache.cache_zip_hash(rep, e.key)
         if not h:
@@ -120,7 +120,7 @@ def _disputes(ctx: Context) -> list[Dispute]:
         compared += len(lines)
         # go.sum agreeing with the zip while the .ziphash does not is the cache at
         # odds with itself: modcache-zip-tampered says which of the two is wrong.
-        own = {h} if gomod else {h, (rep.results.get(e.key, {}).get("zip") or {}).get("h1")}
+        own = {h} if gomod else {h, ((rep.results.get(e.key) or modcache.EntryResult()).get("zip") or {}).get("h1")}
         bad = [(f, ln) for f, ln in lines if ln.hash not in own]
         if bad:
             out.append(Dispute(e, gomod, h, file, how, bad))
@@ -176,20 +176,21 @@ def zip_tampered(ctx: Context) -> Iterator[Finding]:
     if rep is None:
         return
     for e, r in modcache.iter_entries(rep):
-        zh = r.get("ziphash") or {}
+        zh = r.get("ziphash")
+        recorded = zh["value"] if zh else None  # what the go command reads, whitespace trimmed as it trims it
         if e.kind == "fips140" and e.version in rep.fips_sums:
             sha, want = rep.fips_sums[e.version]
-            if zh.get("value") and want and zh["value"] != want:
+            if recorded and want and recorded != want:
                 yield finding(
-                    f"{e.path}@{e.version}: .ziphash records {zh['value']} but GOROOT/lib/fips140/fips140.sum says {want}",
+                    f"{e.path}@{e.version}: .ziphash records {recorded} but GOROOT/lib/fips140/fips140.sum says {want}",
                     file=e.files.get("ziphash"), module=e.path, version=e.version, fix=_fix(e),
                 )
-            f = r.get("fips") or {}
-            if f.get("sha256") and f["sha256"] != sha:
+            f = r.get("fips")
+            if f and f["sha256"] and f["sha256"] != sha:
                 yield finding(
                     f"{e.path}@{e.version}: the GOROOT snapshot zip it is unpacked from has SHA-256 {f['sha256']}, "
                     f"GOROOT/lib/fips140/fips140.sum says {sha}",
-                    file=f.get("file"), module=e.path, version=e.version,
+                    file=f["file"], module=e.path, version=e.version,
                 )
         z = r.get("zip")
         if not z:
@@ -199,26 +200,25 @@ def zip_tampered(ctx: Context) -> Iterator[Finding]:
                 f"{e.path}@{e.version}: the module zip cannot be hashed: {z['error']}",
                 file=e.files.get("zip"), module=e.path, version=e.version, fix=_fix(e),
             )
-        elif zh.get("value") and z.get("h1") != zh["value"]:
-            # (zh["value"]: what the go command reads, whitespace trimmed as it trims it.)
+        elif recorded and z.get("h1") != recorded:
             # The cache at odds with itself: go.sum says which of the two changed.
             mv = f"{e.path}@{e.version}"
             sums, where = _gosum_hashes(ctx, e)
-            kw: dict[str, Any] = {"module": e.path, "version": e.version, "fix": _fix(e), "actual": z["h1"], "expected": zh["value"]}
+            kw: dict[str, Any] = {"module": e.path, "version": e.version, "fix": _fix(e), "actual": z["h1"], "expected": recorded}
             if z["h1"] in sums:
                 yield finding(
-                    f"{mv}: .ziphash has been modified: it records {zh['value']}, but the zip hashes to {z['h1']}, "
+                    f"{mv}: .ziphash has been modified: it records {recorded}, but the zip hashes to {z['h1']}, "
                     f"as go.sum ({where}) records",
                     file=e.files.get("ziphash"), **kw,
                 )
-            elif zh["value"] in sums:
+            elif recorded in sums:
                 yield finding(
-                    f"{mv}: zip has been modified: it hashes to {z['h1']}, .ziphash and go.sum ({where}) record {zh['value']}",
+                    f"{mv}: zip has been modified: it hashes to {z['h1']}, .ziphash and go.sum ({where}) record {recorded}",
                     file=e.files.get("zip"), **kw,
                 )
             else:
                 yield finding(
-                    f"{mv}: zip has been modified, or its .ziphash: the zip hashes to {z['h1']}, .ziphash says {zh['value']}"
+                    f"{mv}: zip has been modified, or its .ziphash: the zip hashes to {z['h1']}, .ziphash says {recorded}"
                     + (f", go.sum ({where}) records neither" if sums else ""),
                     file=e.files.get("zip"), **kw,
                 )
@@ -268,23 +268,22 @@ def zip_hidden_data(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _irregular_in_module(rep: modcache.Report, e: modcache.Entry, r: dict[str, Any]) -> dict[str, str] | None:
+def _irregular_in_module(rep: modcache.Report, e: modcache.Entry, r: modcache.EntryResult) -> dict[str, str] | None:
     """Irregular entries (links, FIFOs...) of the extracted tree that stand where the
     verified zip has a file or a directory (name -> "file" or "directory"), when the
     rest of the tree matches the zip exactly; None when that is not known (no
     verified zip, or more has changed)."""
-    ir = r.get("dir_irregular") or {}
+    ir = r.get("dir_irregular")
     z = r.get("zip") or {}
     ref, _src = modcache.reference_hash(rep, e)
-    if not ir.get("zip_h1_rest") or not z.get("h1") or z["h1"] != ref:
+    if not ir or not ir["zip_h1_rest"] or not z.get("h1") or z["h1"] != ref:
         return None
     if (r.get("dir") or {}).get("h1") != ir["zip_h1_rest"]:
         return None
-    got = ir.get("in_module") or {}
-    return dict(got) if isinstance(got, dict) else {}
+    return dict(ir["in_module"])
 
 
-def _irregular(r: dict[str, Any]) -> list[dirhash.Problem]:
+def _irregular(r: modcache.EntryResult) -> list[dirhash.Problem]:
     out = []
     for p in (r.get("dir") or {}).get("problems") or []:
         q = dirhash.Problem.from_json(p)
@@ -323,7 +322,7 @@ def dir_tampered(ctx: Context) -> Iterator[Finding]:
         if d.get("error"):
             yield finding(f"{mv}: the extracted directory cannot be verified: {d['error']}", file=e.extracted, **kw)
             continue
-        expected = ref
+        expected: str | None = ref
         z = r.get("zip") or {}
         # A zip with explicit directory entries: HashZip counts them, no
         # extracted tree can (known, benign). Compare with the zip's files only.

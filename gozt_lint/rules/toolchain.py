@@ -13,7 +13,9 @@ from gozt_lint.rules import rule
 
 if TYPE_CHECKING:
     from gozt_lint import toolchain
-    from gozt_lint.context import Context
+    from gozt_lint.context import Context, Unit
+    from gozt_lint.goenv import Setting
+    from gozt_lint.modfile import ModFile
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -43,7 +45,7 @@ def _goroot_mismatch(tc: toolchain.Toolchain) -> Iterator[Finding]:
     built = toolchain.first_word(gg.go_version) if gg else None
     if gg is not None and gg.error:
         yield finding(f"cannot read the build information of {gg.path}: {gg.error}", file=gg.path)
-    if built and tc.version_file and built != tc.version_file:
+    if gg is not None and built and tc.version_file and built != tc.version_file:
         yield finding(
             f"GOROOT/VERSION says {tc.version_file} but {gg.path} was built as {built} (its embedded build "
             f"information): the go binary and the GOROOT it runs with come from different toolchains",
@@ -135,7 +137,7 @@ def _cached_mismatch(ct: toolchain.CachedToolchain) -> Iterator[Finding]:
 def _pins(ctx: Context) -> dict[str, str]:
     table = ctx.config.table("toolchain")
     where = ctx.config.path or ".gozt-lint.toml"
-    out = {}
+    out: dict[str, str] = {}
     for key in ("go-sha256", "goroot-sha256"):
         if key not in table:
             continue
@@ -228,6 +230,9 @@ def gobin_unverified(ctx: Context) -> Iterator[Finding]:
         if not reasons:
             continue
         who = f"{main.path} {main.version}".strip() if main.path else (info.path or "?")
+        # Finding data is free-form (finding()'s **data: Any); typed so, it cannot
+        # pass for one of finding()'s named parameters.
+        escalate: dict[str, Any] = {"escalate": "error"} if against_db else {}
         yield finding(
             f"{b.path} ({who}, built by {info.go_version}): " + "; ".join(reasons),
             file=b.path,
@@ -236,7 +241,7 @@ def gobin_unverified(ctx: Context) -> Iterator[Finding]:
             go_version=info.go_version,
             vcs_modified=info.vcs_modified,
             reasons=reasons,
-            **({"escalate": "error"} if against_db else {}),
+            **escalate,
         )
 
 
@@ -333,7 +338,7 @@ def _advisory_finding(
     kind: str,
     file: str | None = None,
     line: int | None = None,
-    setting: object = None,
+    setting: Setting | None = None,
     **data: object,
 ) -> Finding | None:
     """The finding for one go command that will run here as ``name`` (go1.26.2), or None."""
@@ -375,7 +380,7 @@ def _advisory_finding(
     if setting is not None:
         from gozt_lint.rules.env import at
 
-        return at(setting, message, **details)  # type: ignore[arg-type]
+        return at(setting, message, **details)
     return finding(message, file=file, line=line, **details)
 
 
@@ -473,7 +478,7 @@ def xmod_sumdb_advisory(ctx: Context) -> Iterator[Finding]:
         if not found:
             continue
         targets = {p for a in found for p in a.xmod_packages}
-        used = _xmod_use(ctx, unit, mf, targets)
+        used = _xmod_use(ctx, unit, mf, mf.module.path, targets)
         if used is None:
             continue
         via, how = used
@@ -496,25 +501,24 @@ def xmod_sumdb_advisory(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _xmod_use(ctx: Context, unit: object, mf: object, targets: set[str]) -> tuple[dict[str, str], str] | None:
+def _xmod_use(ctx: Context, unit: Unit, mf: ModFile, main_path: str, targets: set[str]) -> tuple[dict[str, str], str] | None:
     """({affected x/mod package: the package importing it}, how that was found), or None
     when the build does not use them (or it could not be told: a note says so)."""
     from gozt_lint import goimports, vendor
     from gozt_lint.fileio import read_regular
     from gozt_lint.module import escape_path, escape_version
 
-    d = str(unit.dir)  # type: ignore[attr-defined]
+    d = str(unit.dir)
     modules_txt = read_regular(os.path.join(d, "vendor", "modules.txt"), 64 << 20)
     if modules_txt:
         # vendor/modules.txt lists every package the build (and the main module's tests) uses.
         listed = vendor.parse(modules_txt).packages
         hits = {p: "vendor/modules.txt" for p in targets if p in listed}
         return (hits, "listed in vendor/modules.txt") if hits else None
-    main_path = mf.module.path  # type: ignore[attr-defined]
     cache = ctx.env.get("GOMODCACHE")
     build: dict[str, str | bool | None] = {}  # module path -> its source directory
-    for r in mf.require:  # type: ignore[attr-defined]
-        rep = mf.replacement(r.path, r.version)  # type: ignore[attr-defined]
+    for r in mf.require:
+        rep = mf.replacement(r.path, r.version)
         if rep is not None and rep.is_local:
             build[r.path] = os.path.normpath(os.path.join(d, rep.new_path))
             continue
@@ -540,13 +544,13 @@ def _xmod_use(ctx: Context, unit: object, mf: object, targets: set[str]) -> tupl
         sub = os.path.join(root, *pkg[len(best) :].split("/")) if pkg != best else root
         return sub if os.path.isdir(sub) else False
 
-    roots = [*main_pkgs, *(t.path for t in mf.tool)]  # type: ignore[attr-defined]
+    roots = [*main_pkgs, *(t.path for t in mf.tool)]
     got = goimports.reach(roots, locate, targets)
     if got.found:
         return dict(got.found), "found in the Go source, offline"
     if got.unknown:
         ctx.note(
-            f"xmod-sumdb-advisory: {unit.main} requires an affected golang.org/x/mod, and whether its build uses "  # type: ignore[attr-defined]
+            f"xmod-sumdb-advisory: {unit.main} requires an affected golang.org/x/mod, and whether its build uses "
             f"x/mod's checksum-database client could not be told: {len(got.unknown)} imported package(s) are not in the "
             f"module cache ({', '.join(sorted(got.unknown)[:3])}); run `go mod download` and check again"
         )

@@ -616,7 +616,7 @@ class TileHashReader:
                 p = tile_parent(t0, k, n)
                 if p in order:
                     if k == 0:
-                        index_order[i] = order[p]  # type: ignore[index]
+                        index_order[i] = order[p]
                     break
                 k += 1
             for kk in range(k - 1, -1, -1):
@@ -665,17 +665,17 @@ class TileHashReader:
         for i in range(stx_order[-1] + 1, len(tiles)):
             tile = tiles[i]
             p = tile_parent(tile, 1, n)
-            j = order.get(p) if p is not None else None
-            if j is None or p is None:
+            pj = order.get(p) if p is not None else None
+            if pj is None or p is None:
                 raise TlogError(f"bad math in tileHashReader {n}: lost parent of {tile}")
-            key = ("child", tile, data[i], p, data[j])
-            if key in self.memo:
+            ckey = ("child", tile, data[i], p, data[pj])
+            if ckey in self.memo:
                 continue
-            want = hash_from_tile(p, data[j], stored_hash_index(p.l * p.h, tile.n))
+            want = hash_from_tile(p, data[pj], stored_hash_index(p.l * p.h, tile.n))
             if want != tile_hash(data[i]):
                 # Go's loop started at len(stx) before the fix: tiles up to there went unchecked.
                 raise InconsistentTile([tile], f"does not match its parent {p.path()}", parent=p, skipped_before_fix=i < len(stx))
-            self.memo.add(key)
+            self.memo.add(ckey)
 
     def __call__(self, indexes: Sequence[int]) -> list[bytes]:
         return self.read_hashes(indexes)
