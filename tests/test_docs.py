@@ -64,3 +64,25 @@ def test_rules_command_lists_every_rule() -> None:
     for slug, r in all_rules().items():
         assert listed[slug]["severity"] == r.severity.value
         assert listed[slug]["docs"].endswith(f"/docs/rules/{slug}.md")
+
+
+def test_rules_json_says_where_each_check_lives() -> None:
+    """`module`, `function` and `source` lead from a slug to its code: the file
+    exists, the line is the slug's @rule decorator and the def below it is the
+    function named."""
+    import json
+
+    out = subprocess.run([sys.executable, "-m", "gozt_lint", "rules", "--format", "json"], capture_output=True, text=True, check=True).stdout
+    listed = json.loads(out)
+    assert {"rule", "severity", "family", "summary", "docs", "module", "function", "source"} <= set(listed[0])
+    for entry in listed:
+        slug = entry["rule"]
+        assert entry["module"].startswith("gozt_lint.rules."), entry
+        path, _, line = entry["source"].rpartition(":")
+        assert path == entry["module"].replace(".", "/") + ".py", entry
+        lines = (ROOT / path).read_text().splitlines()
+        at = int(line) - 1
+        end = next(i for i in range(at, len(lines)) if lines[i].startswith("def "))
+        decorator = " ".join(ln.strip() for ln in lines[at:end])
+        assert decorator.startswith("@rule(") and f'"{slug}"' in decorator, f"{slug}: {entry['source']} is {lines[at]!r}"
+        assert lines[end].startswith(f"def {entry['function']}("), f"{slug}: {lines[end]!r}"
