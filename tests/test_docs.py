@@ -37,6 +37,22 @@ def test_rule_page(slug: str) -> None:
     assert r.summary and not r.summary.endswith(".")
 
 
+SOURCE_LINE = re.compile(r"Source: \[(?P<path>[\w/.]+)\]\(\.\./\.\./(?P<link>[\w/.]+)\) \(function `(?P<function>\w+)`\)")
+
+
+@pytest.mark.parametrize("slug", sorted(all_rules()))
+def test_rule_page_ends_with_its_source(slug: str) -> None:
+    """The page's last line leads to the check's module file and function, as the
+    registry records them (no line number: it would drift)."""
+    r = all_rules()[slug]
+    last = (DOCS / f"{slug}.md").read_text().rstrip("\n").rsplit("\n", 1)[-1]
+    m = SOURCE_LINE.fullmatch(last)
+    assert m, f"{slug}: the page must end with a line like 'Source: [{r.source_path}](../../{r.source_path}) (function `{r.function}`)', not {last!r}"
+    assert m["path"] == m["link"] == r.source_path, f"{slug}: the check is in {r.source_path}"
+    assert m["function"] == r.function, f"{slug}: the check is {r.function}()"
+    assert (DOCS / ".." / ".." / m["link"]).resolve() == (ROOT / r.source_path).resolve() and (ROOT / r.source_path).is_file()
+
+
 def test_no_orphan_pages() -> None:
     slugs = set(all_rules())
     pages = {p.stem for p in DOCS.glob("*.md")} - {"index", "README"}
