@@ -49,6 +49,7 @@ def fresh_download(env: gotool.GoEnvDirs, app: Path, *flags: str, modules: tuple
     env.go("mod", "download", *flags, *modules, cwd=app)
 
 
+@pytest.mark.rule("modcache-writable", fires=True)
 def test_chmod_of_a_single_directory_module_is_reported(world: tuple[gotool.GoEnvDirs, Path]) -> None:
     env, app = world
     fresh_download(env, app)
@@ -59,6 +60,7 @@ def test_chmod_of_a_single_directory_module_is_reported(world: tuple[gotool.GoEn
     assert f.module == SINGLE and "1 directory writable" in f.message
 
 
+@pytest.mark.rule("modcache-writable", clean=True)
 def test_modcacherw_layout_is_still_recognised(world: tuple[gotool.GoEnvDirs, Path]) -> None:
     env, app = world
     fresh_download(env, app, "-modcacherw")
