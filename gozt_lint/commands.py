@@ -36,7 +36,16 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.format == "json":
         doc = [
-            {"rule": r.slug, "severity": r.severity.value, "family": r.family, "summary": r.summary, "docs": r.docs_url}
+            {
+                "rule": r.slug,
+                "severity": r.severity.value,
+                "family": r.family,
+                "summary": r.summary,
+                "docs": r.docs_url,
+                "module": r.module,
+                "function": r.function,
+                "source": r.source,
+            }
             for r in rules.values()
         ]
         json.dump(doc, sys.stdout, indent=2)

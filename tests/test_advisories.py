@@ -116,6 +116,8 @@ def write_mod(d: Path, *lines: str) -> Path:
     return d / "go.mod"
 
 
+@pytest.mark.rule("toolchain-advisory", fires=True)
+@pytest.mark.rule("toolchain-advisory", clean=True)
 def test_fires_for_the_vulnerable_go_only(goenv: gotool.GoEnvDirs, old_go_bin: str, tmp_path: Path) -> None:
     (f,) = lint(with_path(goenv, old_go_bin), tmp_path)
     assert f.rule == "toolchain-advisory" and f.severity == Severity.ERROR
@@ -291,6 +293,7 @@ def _require_line(gomod: Path, path: str) -> int:
     return next(i for i, ln in enumerate(gomod.read_text().splitlines(), 1) if path in ln and "module" not in ln)
 
 
+@pytest.mark.rule("xmod-sumdb-advisory", fires=True)
 def test_xmod_used_directly(xmod_world: dict[str, object]) -> None:
     app = _app(xmod_world, "direct", [f"{XMOD}/sumdb"])
     (f,), _ = _xmod_lint(xmod_world, app)
@@ -313,6 +316,7 @@ def test_xmod_used_through_a_dependency_and_vendored(xmod_world: dict[str, objec
     assert "vendor/modules.txt" in f.message
 
 
+@pytest.mark.rule("xmod-sumdb-advisory", clean=True)
 def test_xmod_required_but_sumdb_unused_is_quiet(xmod_world: dict[str, object]) -> None:
     assert _xmod_lint(xmod_world, _app(xmod_world, "semver", [f"{XMOD}/semver"]))[0] == []
     assert _xmod_lint(xmod_world, _app(xmod_world, "fixed", [f"{XMOD}/sumdb"], xmod="v0.40.0"))[0] == []

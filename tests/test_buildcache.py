@@ -37,6 +37,7 @@ def findings(environ: dict[str, str], cwd: Path, select: str = "buildcache") -> 
     return res.findings
 
 
+@pytest.mark.rule("buildcache-entry-invalid", "buildcache-external", "buildcache-output-tampered", clean=True)
 def test_real_cache_is_clean_and_outputs_hash_to_their_names(filled) -> None:  # type: ignore[no-untyped-def]
     rep = buildcache.verify(str(filled.gocache), Memo(None, None), jobs=2)
     assert rep.exists and rep.problems == []
@@ -147,6 +148,7 @@ def test_output_no_entry_points_at_is_an_interrupted_write(filled, tmp_path: Pat
     assert buildcache.TAMPERED in [p.kind for p in rep.problems]
 
 
+@pytest.mark.rule("buildcache-external", fires=True)
 def test_gocacheprog_is_said_and_gocache_off_is_a_note(filled) -> None:  # type: ignore[no-untyped-def]
     env = {**filled.environ, "GOCACHEPROG": "/usr/local/bin/remote-cache"}
     fs = findings(env, filled.root)

@@ -14,6 +14,7 @@ from gozt_lint import __version__
 from tests import gotool
 
 GOOD_GOMOD = "module example.com/app\n\ngo 1.21\n"
+TAMPERED_SUM = "example.com/m v1.0.0 h1:MyEV72q/QIGemRj+rq1utSJkzkRlAF3ZxMs8UyFx3v4=\nexample.com/m v1.0.0 h1:MyEV72q/QIGemRj+rq1utSJkzkRlAF3ZxMs8UyFx3v5=\n"
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -116,3 +117,83 @@ def test_writes_nothing_without_being_asked(tmp_path: Path, goenv: gotool.GoEnvD
     p = run(["--format", "json"], tmp_path, env)
     assert p.returncode in (0, 1), p.stderr
     assert snapshot() == before
+
+
+# -- report destinations, annotations, selection and configuration mistakes that used to
+# pass silently or end as internal errors --------------------------------------------------
+
+
+@pytest.mark.parametrize("sub", ["snapshot", None])
+@pytest.mark.parametrize("where, message", [("missing-dir/report.json", "is not an existing directory"), (".", "is a directory")])
+def test_unwritable_output_is_a_clear_error_before_any_work(tmp_path: Path, sub: str | None, where: str, message: str) -> None:
+    (tmp_path / "go.mod").write_text(GOOD_GOMOD)
+    args = [sub] if sub else ["--no-env", "--format", "json"]
+    p = run([*args, "--output", where], tmp_path)
+    assert_clean_error(p)
+    assert "internal error" not in p.stderr
+    assert message in p.stderr
+    assert p.stdout == ""
+
+
+def test_github_annotations_name_files_relative_to_the_repository(tmp_path: Path) -> None:
+    # The runner reads a relative `file=` as relative to the repository, not to the
+    # step's working directory: a module in a subdirectory must be named sub/go.sum.
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    mod = tmp_path / "svc"
+    mod.mkdir()
+    (mod / "go.mod").write_text(GOOD_GOMOD)
+    (mod / "go.sum").write_text(TAMPERED_SUM)
+    p = run(["--no-env", "--select", "gosum-conflict", "--format", "github"], mod)
+    assert p.returncode == 1, p.stderr
+    lines = [ln for ln in p.stdout.splitlines() if "[gosum-conflict]" in ln]
+    assert lines and all(ln.startswith("::error file=svc/go.sum,line=") for ln in lines), p.stdout
+
+
+@pytest.mark.parametrize("select", ["", ",", " , "])
+def test_empty_select_is_a_usage_error_not_a_silent_pass(tmp_path: Path, select: str) -> None:
+    (tmp_path / "go.mod").write_text(GOOD_GOMOD)
+    (tmp_path / "go.sum").write_text(TAMPERED_SUM)
+    p = run(["--no-env", "--select", select], tmp_path)
+    assert_clean_error(p)
+    assert "--select: no rule or family given" in p.stderr
+
+
+def test_toolchain_pin_typo_fails_the_hook_run_too(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text(GOOD_GOMOD)
+    (tmp_path / ".gozt-lint.toml").write_text('[toolchain]\ngo-sha265 = "' + "0" * 64 + '"\n')
+    p = run(["--no-env", "--config", str(tmp_path / ".gozt-lint.toml")], tmp_path)
+    assert_clean_error(p)
+    assert "go-sha265" in p.stderr
+
+
+def test_configuration_of_the_project_checked_from_elsewhere(tmp_path: Path) -> None:
+    # README's own usage, `gozt-lint --all path/to/your/go/project`, from outside the
+    # project: its .gozt-lint.toml (here: an ignore with a reason) still applies.
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    subprocess.run(["git", "init", "-q", str(proj)], check=True)
+    (proj / "go.mod").write_text(GOOD_GOMOD)
+    (proj / "go.sum").write_text(TAMPERED_SUM)
+    (proj / ".gozt-lint.toml").write_text('[[ignore]]\nrule = "gosum-conflict"\nreason = "fixture"\n')
+    for args in (["proj"], ["proj/go.sum"], ["proj/go.mod", "proj/go.sum"]):
+        p = run(["--no-env", "--select", "gosum-conflict", "--format", "json", *args], tmp_path)
+        assert p.returncode == 0, (args, p.stdout, p.stderr)
+        doc = json.loads(p.stdout)
+        assert doc["findings"] == [] and doc["summary"]["suppressed"] >= 1, args
+
+
+def test_an_unreadable_input_is_reported_once(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text(GOOD_GOMOD)
+    (tmp_path / "go.sum").mkdir()
+    p = run(["--no-env", "go.sum"], tmp_path)
+    assert_clean_error(p)
+    assert p.stderr.count("is a directory, not a file") == 1, p.stderr
+
+
+def test_snapshot_given_without_its_family_is_a_usage_error(tmp_path: Path) -> None:
+    # `gozt-lint --snapshot FILE` (no --all) used to compare nothing and exit 0.
+    (tmp_path / "go.mod").write_text(GOOD_GOMOD)
+    (tmp_path / "snap.json").write_text("{}")
+    p = run(["--no-env", "--snapshot", "snap.json"], tmp_path)
+    assert_clean_error(p)
+    assert "--snapshot: the snapshot family is not selected" in p.stderr

@@ -127,3 +127,43 @@ def _umask() -> int:
     m = os.umask(0)
     os.umask(m)
     return m
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ({"history": {"base": "origin/main"}}, "[history] unknown key(s) base (it has no settings yet)"),
+        ({"sumdb": {"online": True}}, "[sumdb] unknown key(s) online"),
+        ({"cache": {"memo": False}}, "[cache] unknown key(s) memo"),
+        ({"toolchain": {"go-sha265": "0" * 64}}, "[toolchain] unknown key(s) go-sha265 (known: go-sha256, goroot-sha256)"),
+        ({"lsp": {"familes": ["gosum"]}}, "[lsp] unknown key(s) familes (known: families)"),
+    ],
+)
+def test_unknown_keys_in_plain_tables_are_errors(raw: dict[str, dict[str, object]], message: str) -> None:
+    # README: "Unknown tables, keys or rule slugs are errors (exit 2), so typos don't
+    # silently disable a check" -- also in the tables no plain run reads.
+    with pytest.raises(UsageError) as e:
+        parse_config(raw, ".gozt-lint.toml")
+    assert message in str(e.value)
+
+
+def test_known_keys_in_plain_tables_are_accepted() -> None:
+    cfg = parse_config({"toolchain": {"go-sha256": "0" * 64}, "lsp": {"families": ["gosum"]}, "history": {}}, "x.toml")
+    assert cfg.table("toolchain") == {"go-sha256": "0" * 64}
+
+
+@pytest.mark.parametrize(
+    "pattern, matched",
+    [
+        ("go.sum", ["go.sum"]),
+        ("**/go.sum", ["go.sum", "svc/go.sum", "a/b/go.sum"]),
+        ("svc", ["svc/go.sum"]),
+        ("{root}/svc/go.sum", ["svc/go.sum"]),
+        ("{root}/a", ["a/b/go.sum"]),
+    ],
+)
+def test_ignore_file_globs(tmp_path: Path, pattern: str, matched: list[str]) -> None:
+    # An absolute path or a gitignore-style `**/` used to match nothing, silently.
+    ig = Ignore(reason="r", file=pattern.format(root=tmp_path))
+    files = ["go.sum", "svc/go.sum", "a/b/go.sum"]
+    assert [f for f in files if ig.matches("x", None, str(tmp_path / f), str(tmp_path))] == matched

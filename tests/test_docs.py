@@ -37,6 +37,22 @@ def test_rule_page(slug: str) -> None:
     assert r.summary and not r.summary.endswith(".")
 
 
+SOURCE_LINE = re.compile(r"Source: \[(?P<path>[\w/.]+)\]\(\.\./\.\./(?P<link>[\w/.]+)\) \(function `(?P<function>\w+)`\)")
+
+
+@pytest.mark.parametrize("slug", sorted(all_rules()))
+def test_rule_page_ends_with_its_source(slug: str) -> None:
+    """The page's last line leads to the check's module file and function, as the
+    registry records them (no line number: it would drift)."""
+    r = all_rules()[slug]
+    last = (DOCS / f"{slug}.md").read_text().rstrip("\n").rsplit("\n", 1)[-1]
+    m = SOURCE_LINE.fullmatch(last)
+    assert m, f"{slug}: the page must end with a line like 'Source: [{r.source_path}](../../{r.source_path}) (function `{r.function}`)', not {last!r}"
+    assert m["path"] == m["link"] == r.source_path, f"{slug}: the check is in {r.source_path}"
+    assert m["function"] == r.function, f"{slug}: the check is {r.function}()"
+    assert (DOCS / ".." / ".." / m["link"]).resolve() == (ROOT / r.source_path).resolve() and (ROOT / r.source_path).is_file()
+
+
 def test_no_orphan_pages() -> None:
     slugs = set(all_rules())
     pages = {p.stem for p in DOCS.glob("*.md")} - {"index", "README"}
@@ -64,3 +80,25 @@ def test_rules_command_lists_every_rule() -> None:
     for slug, r in all_rules().items():
         assert listed[slug]["severity"] == r.severity.value
         assert listed[slug]["docs"].endswith(f"/docs/rules/{slug}.md")
+
+
+def test_rules_json_says_where_each_check_lives() -> None:
+    """`module`, `function` and `source` lead from a slug to its code: the file
+    exists, the line is the slug's @rule decorator and the def below it is the
+    function named."""
+    import json
+
+    out = subprocess.run([sys.executable, "-m", "gozt_lint", "rules", "--format", "json"], capture_output=True, text=True, check=True).stdout
+    listed = json.loads(out)
+    assert {"rule", "severity", "family", "summary", "docs", "module", "function", "source"} <= set(listed[0])
+    for entry in listed:
+        slug = entry["rule"]
+        assert entry["module"].startswith("gozt_lint.rules."), entry
+        path, _, line = entry["source"].rpartition(":")
+        assert path == entry["module"].replace(".", "/") + ".py", entry
+        lines = (ROOT / path).read_text().splitlines()
+        at = int(line) - 1
+        end = next(i for i in range(at, len(lines)) if lines[i].startswith("def "))
+        decorator = " ".join(ln.strip() for ln in lines[at:end])
+        assert decorator.startswith("@rule(") and f'"{slug}"' in decorator, f"{slug}: {entry['source']} is {lines[at]!r}"
+        assert lines[end].startswith(f"def {entry['function']}("), f"{slug}: {lines[end]!r}"

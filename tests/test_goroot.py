@@ -63,6 +63,7 @@ def verified(world: releasetool.World) -> releasetool.World:
     return world
 
 
+@pytest.mark.rule("goroot-tampered", "goroot-unexpected-file", "goroot-unverified", clean=True)
 def test_clean_online_then_offline_without_network(world: releasetool.World) -> None:
     before = len(world.server.requests())
     res = lint(world, online=True)
@@ -88,6 +89,7 @@ def test_clean_online_then_offline_without_network(world: releasetool.World) -> 
         world.server.start()
 
 
+@pytest.mark.rule("goroot-unverified", fires=True)
 def test_offline_without_manifest_says_unverified(world: releasetool.World) -> None:
     found = by_rule(lint(world))
     assert list(found) == ["goroot-unverified"]
@@ -96,6 +98,7 @@ def test_offline_without_manifest_says_unverified(world: releasetool.World) -> N
     assert f.version == world.version
 
 
+@pytest.mark.rule("goroot-tampered", fires=True)
 def test_byte_flipped_in_a_tool(verified: releasetool.World) -> None:
     goos, goarch = releasetool.platform()
     tool = verified.goroot / "pkg" / "tool" / f"{goos}_{goarch}" / "preprofile"
@@ -109,6 +112,7 @@ def test_byte_flipped_in_a_tool(verified: releasetool.World) -> None:
     assert "not the release's" in f.message and f.data["release_sha256"] != f.data["sha256"]
 
 
+@pytest.mark.rule("goroot-unexpected-file", fires=True)
 def test_extra_executables_and_files(verified: releasetool.World) -> None:
     g = verified.goroot
     (g / "bin" / "go1.99.0").write_bytes(b"\x7fELF not really")

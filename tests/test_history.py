@@ -81,6 +81,7 @@ def rules(result: engine.Result) -> list[str]:
     return [f.rule for f in result.findings]
 
 
+@pytest.mark.rule("gosum-hash-changed", "gosum-line-removed", clean=True)
 def test_clean_repo_has_no_findings(repo: tuple[Path, dict[str, str]]) -> None:
     r, env = repo
     res = run(r, env)
@@ -88,6 +89,7 @@ def test_clean_repo_has_no_findings(repo: tuple[Path, dict[str, str]]) -> None:
     assert "gosum-hash-changed" in res.rules_run and "gosum-line-removed" in res.rules_run
 
 
+@pytest.mark.rule("gosum-hash-changed", fires=True)
 def test_staged_hash_change_is_caught_with_restore_fix(repo: tuple[Path, dict[str, str]]) -> None:
     r, env = repo
     old, new, n = change_hash(r / "go.sum", "example.com/dep v1.0.0 ")
@@ -133,6 +135,7 @@ def test_added_module_is_not_flagged(repo: tuple[Path, dict[str, str]], made: di
     assert res.findings == [] and not res.internal_errors
 
 
+@pytest.mark.rule("gosum-hash-changed", clean=True)
 def test_upgrade_is_not_flagged(repo: tuple[Path, dict[str, str]], made: dict[str, Path]) -> None:
     r, env = repo
     for name in ("go.mod", "go.sum"):
@@ -142,6 +145,7 @@ def test_upgrade_is_not_flagged(repo: tuple[Path, dict[str, str]], made: dict[st
     assert run(r, env).findings == []
 
 
+@pytest.mark.rule("gosum-line-removed", fires=True)
 def test_removed_lines_of_required_module(repo: tuple[Path, dict[str, str]]) -> None:
     r, env = repo
     gosum = r / "go.sum"
@@ -180,6 +184,7 @@ def test_removed_zip_line_of_indirect_requirement_is_not_flagged(tmp_path: Path,
     assert got == [["example.com/leaf", "v1.0.0/go.mod"], ["example.com/mid", "v1.0.0"]]
 
 
+@pytest.mark.rule("gosum-line-removed", clean=True)
 def test_replaced_module_lines_may_go(repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     r, env = repo
     local = tmp_path / "localdep"

@@ -126,11 +126,13 @@ def _rewrite_zip(w: World) -> str:
     return h1
 
 
+@pytest.mark.rule("gosum-cache-mismatch", "modcache-mod-tampered", clean=True)
 def test_clean_world_has_no_finding(world: World) -> None:
     assert world.lint() == {}
     assert world.go_mod_verify() == "misses"
 
 
+@pytest.mark.rule("gosum-cache-mismatch", fires=True)
 @pytest.mark.parametrize("gomod", [False, True], ids=["zip-line", "gomod-line"])
 def test_a_wrong_gosum_line_is_blamed_on_go_sum(world: World, gomod: bool) -> None:
     good = _edit_gosum(world, gomod)
@@ -143,6 +145,7 @@ def test_a_wrong_gosum_line_is_blamed_on_go_sum(world: World, gomod: bool) -> No
     assert world.go_mod_verify() == ("detects" if gomod else "misses")
 
 
+@pytest.mark.rule("modcache-mod-tampered", fires=True)
 def test_a_tampered_mod_is_blamed_on_the_cache(world: World) -> None:
     _writable(world.dl("mod"))
     world.dl("mod").write_text("module example.com/m\n\ngo 1.21\n\nrequire example.com/evil v1.0.0\n")

@@ -5,6 +5,7 @@ the real go command: test_modcache_faults.py and friends.)"""
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -96,3 +97,36 @@ def test_lock_probe(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo.lock")
     assert modcache.lock_held(str(tmp_path / "fifo.lock")) is None
     assert modcache.lock_held(None) is None
+
+
+GITLAB_INFO = (
+    b'{"Version":"v0.130.0","Time":"2025-06-11T15:31:19Z","Origin":{"VCS":"git",'
+    b'"URL":"https://gitlab.com/gitlab-org/api/client-go.git","Hash":"89f40840a274c719f4ecc624472df9825c63e055",'
+    b'"Ref":"refs/tags/v0.130.0"}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "url", "subdir", "ok"),
+    [
+        # GitLab nests groups; the go command finds the repository root through
+        # go-get, so it may be deeper than host/owner/repo (proxy.golang.org's
+        # own .info for gitlab.com/gitlab-org/api/client-go, as cached).
+        ("gitlab.com/gitlab-org/api/client-go", "https://gitlab.com/gitlab-org/api/client-go.git", None, True),
+        ("gitlab.com/group/sub/project/pkg/v2", "https://gitlab.com/group/sub/project", "pkg", True),
+        ("gitlab.com/group/project", "https://gitlab.com/group/project", None, True),
+        ("gitlab.com/group/sub/project", "https://gitlab.com/other/project", None, False),
+        ("gitlab.com/group/sub/project", "https://gitlab.com/group/sub/project", "elsewhere", False),
+        # github.com's root is always host/owner/repo (cmd/go/internal/vcs vcsPaths).
+        ("github.com/o/r/sub", "https://github.com/o/r/sub", None, False),
+        ("github.com/o/r/sub", "https://github.com/o/r", "sub", True),
+    ],
+)
+def test_info_origin_repository_roots(path: str, url: str, subdir: str | None, ok: bool) -> None:
+    origin = {"VCS": "git", "URL": url, "Hash": "89f40840a274c719f4ecc624472df9825c63e055"}
+    if subdir:
+        origin["Subdir"] = subdir
+    data = json.dumps({"Version": "v2.0.0", "Time": "2025-06-11T15:31:19Z", "Origin": origin}).encode()
+    assert (modcache._check_info(data, path, "v2.0.0") == []) is ok
+    if path == "gitlab.com/gitlab-org/api/client-go":
+        assert modcache._check_info(GITLAB_INFO, path, "v0.130.0") == []

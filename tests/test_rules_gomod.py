@@ -42,6 +42,7 @@ LOAD_CASES = {
 }
 
 
+@pytest.mark.rule("gomod-syntax", fires=True)
 @pytest.mark.parametrize("name", sorted(LOAD_CASES))
 def test_load_errors_are_go_command_failures(name: str, goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     gomod = write_mod(tmp_path / name, LOAD_CASES[name])
@@ -51,6 +52,7 @@ def test_load_errors_are_go_command_failures(name: str, goenv: gotool.GoEnvDirs,
     assert p.returncode != 0, p.stdout
 
 
+@pytest.mark.rule("gomod-syntax", clean=True)
 def test_clean_modules_pass_go_and_us(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     cases = {
         "plain": "module example.com/m\n\ngo 1.21\n",
@@ -93,6 +95,7 @@ def test_go_work_use_twice_is_refused(second: str, goenv: gotool.GoEnvDirs, tmp_
     assert p.returncode != 0 and "appears multiple times" in p.stderr
 
 
+@pytest.mark.rule("gomod-syntax", fires=True)
 def test_syntax_error_position_and_wording(tmp_path: Path) -> None:
     gomod = write_mod(tmp_path / "m", "module example.com/m\nrequire (\n\texample.com/x v1.0.0 /* no */\n)\n")
     [f] = run([gomod], tmp_path, ["gomod-syntax"])
@@ -107,7 +110,13 @@ def local_version(goenv: gotool.GoEnvDirs) -> str:
     return goenv.go("env", "GOVERSION").stdout.strip()
 
 
-@pytest.mark.parametrize("line,kind", [("go {newer}", "go"), ("toolchain go{newer}", "toolchain"), ("go {same}", None), ("go {older_lang}", None), ("toolchain default", None)])
+@pytest.mark.parametrize(
+    "line,kind",
+    [
+        pytest.param(line, kind, marks=pytest.mark.rule("toolchain-directive", **({"fires": True} if kind else {"clean": True})))
+        for line, kind in [("go {newer}", "go"), ("toolchain go{newer}", "toolchain"), ("go {same}", None), ("go {older_lang}", None), ("toolchain default", None)]
+    ],
+)
 def test_toolchain_directive_matches_switching(line: str, kind: str | None, goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     local = gover.from_toolchain(local_version(goenv))
     major, minor = local.split(".")[:2]
@@ -150,6 +159,7 @@ replace example.com/e => example.com/efork v0.0.0-20240102030405-abcdefabcdef
 """
 
 
+@pytest.mark.rule("replace-local-path", "replace-fork", "pseudo-version", fires=True)
 def test_replace_and_pseudo_findings(tmp_path: Path) -> None:
     gomod = write_mod(tmp_path / "m", REPLACES)
     (gomod.parent / "a").mkdir()
@@ -166,6 +176,29 @@ def test_replace_and_pseudo_findings(tmp_path: Path) -> None:
     assert pv.column == len("\texample.com/c ") + 1 and "abcdefabcdef" in pv.message
 
 
+@pytest.mark.rule("pseudo-version", "replace-fork", "replace-local-path", clean=True)
+def test_released_versions_and_same_module_replacements_are_quiet(tmp_path: Path) -> None:
+    # Near misses: a pre-release and a +incompatible version are tags, not commits;
+    # a replacement by another version of the same module is no fork; a path that
+    # merely contains a dot is a module path, not a local directory.
+    gomod = write_mod(
+        tmp_path / "m",
+        "module example.com/m\n\ngo 1.21\n\nrequire (\n"
+        "\texample.com/a v1.0.0\n\texample.com/b v1.2.0-rc.1\n\texample.com/c v2.0.0+incompatible\n"
+        "\texample.com/d v1.0.0\n\texample.com/e.f v1.0.0\n)\n\n"
+        "replace example.com/d v1.0.0 => example.com/d v1.0.1\n",
+    )
+    assert run([gomod], tmp_path, ["replace-local-path", "replace-fork", "pseudo-version"]) == []
+    # The same file with one pseudo-version, one fork and one local path: each fires.
+    text = gomod.read_text().replace("example.com/a v1.0.0", "example.com/a v0.0.0-20240102030405-abcdefabcdef")
+    text += "replace example.com/b => example.com/bfork v1.2.0\nreplace example.com/c => ./c\n"
+    gomod.write_text(text)
+    found = run([gomod], tmp_path, ["replace-local-path", "replace-fork", "pseudo-version"])
+    assert sorted((f.rule, f.module) for f in found) == [
+        ("pseudo-version", "example.com/a"), ("replace-fork", "example.com/b"), ("replace-local-path", "example.com/c"),
+    ]
+
+
 def test_allowed_replacements(tmp_path: Path) -> None:
     gomod = write_mod(tmp_path / "m", REPLACES)
     cfg = Config(allowed_replacements=["example.com/b", "./m/a", "example.com/efork"])
@@ -175,6 +208,7 @@ def test_allowed_replacements(tmp_path: Path) -> None:
     assert len(run([gomod], tmp_path, ["replace-local-path", "replace-fork"], config=cfg)) == 3
 
 
+@pytest.mark.rule("replace-local-path", fires=True)
 def test_go_work_replacements(tmp_path: Path) -> None:
     (tmp_path / "go.work").write_text("go 1.22\n\nuse ./m\n\nreplace example.com/z => ../z\n")
     write_mod(tmp_path / "m", "module example.com/m\n\ngo 1.22\n")

@@ -53,6 +53,7 @@ def go_build(world: gosum_world.World, app: Path) -> tuple[int, str]:
 ALL = ["gosum-syntax", "gosum-missing", "gosum-conflict", "gosum-unknown-algorithm"]
 
 
+@pytest.mark.rule("gosum-syntax", "gosum-missing", "gosum-conflict", "gosum-unknown-algorithm", clean=True)
 def test_tidy_module_is_clean(world: gosum_world.World, app: Path) -> None:
     assert go_build(world, app)[0] == 0
     assert run([app], app, ALL) == []
@@ -83,6 +84,7 @@ def test_every_reported_missing_line_breaks_the_build(world: gosum_world.World, 
         assert want in reported_any, want
 
 
+@pytest.mark.rule("gosum-missing", fires=True)
 def test_missing_points_at_the_require_line(world: gosum_world.World, app: Path) -> None:
     sums = [ln for ln in (app / "go.sum").read_text().splitlines() if not ln.startswith("example.com/dep ")]
     (app / "go.sum").write_text("\n".join(sums) + "\n")
@@ -101,6 +103,7 @@ def test_absent_go_sum(world: gosum_world.World, app: Path) -> None:
     assert go_build(world, app)[0] != 0
 
 
+@pytest.mark.rule("gosum-missing", clean=True)
 def test_local_replacement_needs_no_lines(tmp_path: Path) -> None:
     d = tmp_path / "m"
     (d / "lib").mkdir(parents=True)
@@ -109,6 +112,7 @@ def test_local_replacement_needs_no_lines(tmp_path: Path) -> None:
     assert run([d], d, ["gosum-missing"]) == []
 
 
+@pytest.mark.rule("gosum-conflict", fires=True)
 def test_conflict_is_reported_and_breaks_the_build(world: gosum_world.World, app: Path) -> None:
     lines = (app / "go.sum").read_text().splitlines()
     bogus = f"example.com/dep v1.0.0/go.mod {fake_h1('bogus')}"
@@ -130,6 +134,7 @@ def test_conflict_across_workspace_files(tmp_path: Path) -> None:
     assert str(tmp_path / "go.work.sum") in found[0].message
 
 
+@pytest.mark.rule("gosum-conflict", clean=True)
 def test_same_hash_twice_and_legacy_line_are_not_conflicts(tmp_path: Path) -> None:
     h = fake_h1("x")
     (tmp_path / "go.mod").write_text("module example.com/m\n")
@@ -141,6 +146,7 @@ def test_same_hash_twice_and_legacy_line_are_not_conflicts(tmp_path: Path) -> No
     assert run([tmp_path], tmp_path, ALL) == []
 
 
+@pytest.mark.rule("gosum-unknown-algorithm", fires=True)
 def test_unknown_algorithm(world: gosum_world.World, app: Path) -> None:
     lines = (app / "go.sum").read_text().splitlines()
     lines.append("example.com/dep v1.0.0 h2:" + base64.b64encode(b"x" * 32).decode())
@@ -182,6 +188,7 @@ def test_field_splitting_matches_the_go_command(world: gosum_world.World, app: P
     assert bool(field_errors) == broken
 
 
+@pytest.mark.rule("gosum-syntax", fires=True)
 def test_syntax_findings(tmp_path: Path) -> None:
     (tmp_path / "go.mod").write_text("module example.com/m\n")
     good = fake_h1("g")

@@ -48,6 +48,7 @@ def whats(findings: list[dict[str, object]]) -> list[str]:
     return sorted(str(f["details"]["what"]) for f in findings)  # type: ignore[index]
 
 
+@pytest.mark.rule("snapshot-drift", clean=True)
 def test_deterministic_and_clean(repo: tuple[Path, dict[str, str], Path]) -> None:
     r, env, _ = repo
     a = snapshot(r, env)
@@ -70,11 +71,13 @@ def gomods_sha(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
+@pytest.mark.rule("snapshot-drift", fires=True)
 def test_env_drift(repo: tuple[Path, dict[str, str], Path]) -> None:
     r, env, _ = repo
     snapshot(r, env)
     rc, findings, _ = verify(r, {**env, "GOPROXY": "https://proxy.example.com"})
     assert rc == 1 and whats(findings) == ["env GOPROXY"]
+    assert [f["rule"] for f in findings] == ["snapshot-drift"]
     d = findings[0]["details"]
     assert d["old"] == "off" and d["new"] == "https://proxy.example.com"  # type: ignore[index]
 

@@ -156,6 +156,7 @@ def test_pristine_world_is_what_the_reference_describes(pristine: World) -> None
     assert pristine.lookup_file(UPPER, "v1.0.0-RC1").read_bytes().startswith(b"1\nexample.com/Upper/Mod v1.0.0-RC1 h1:W1l/")
 
 
+@pytest.mark.rule("sumdb-bad-signature", "sumdb-excluded", "sumdb-fork", "sumdb-mismatch", "sumdb-unverified", clean=True)
 def test_clean_world_has_no_findings_and_makes_no_request(world: World) -> None:
     before = len(world.server.requests())
     result = world.lint()
@@ -182,6 +183,7 @@ def test_cli_json_exit_status_clean(world: World) -> None:
 # -- go.sum and the module cache ------------------------------------------------------------
 
 
+@pytest.mark.rule("sumdb-mismatch", fires=True)
 def test_changed_gosum_line_is_a_mismatch(world: World) -> None:
     text = world.gosum.read_text()
     good = "h1:MyEV72q/QIGemRj+rq1utSJkzkRlAF3ZxMs8UyFx3v4="
@@ -234,6 +236,7 @@ def test_changed_ziphash_and_mod_in_the_cache(world: World) -> None:
 # -- the database's own state ---------------------------------------------------------------
 
 
+@pytest.mark.rule("sumdb-bad-signature", "sumdb-unverified", fires=True)
 def test_changed_lookup_record(world: World) -> None:
     lf = world.lookup_file(M, "v1.0.0")
     _writable(lf)
@@ -350,6 +353,7 @@ def _security_error(text: str) -> str:
     return text[i:].rstrip("\n")
 
 
+@pytest.mark.rule("sumdb-fork", fires=True)
 def test_fork_seen_online_matches_the_go_command(world: World, sumdb_server_binary: Path) -> None:
     forked = _forked_server(world, sumdb_server_binary)
     try:
@@ -395,6 +399,7 @@ def test_fork_across_runs_is_caught_offline(world: World, sumdb_server_binary: P
 # -- settings ---------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("sumdb-excluded", fires=True)
 def test_gonosumdb_lines_are_excluded(world: World) -> None:
     found = by_rule(world.lint(GONOSUMDB="example.com/Upper"))
     assert set(found) == {"sumdb-excluded"}

@@ -83,6 +83,8 @@ def test_clean_environment(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     assert {"toolchain-mismatch", "toolchain-drift", "gobin-unverified", "goroot-tampered"} <= set(res.rules_run)
 
 
+@pytest.mark.rule("toolchain-drift", "toolchain-mismatch", fires=True)
+@pytest.mark.rule("toolchain-drift", clean=True)
 def test_pin_matches_and_a_changed_byte_is_caught(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     real_go = Path(gotool.find_go())
     pins = {"go-sha256": sha256sum(real_go)}
@@ -139,6 +141,7 @@ def test_version_file_disagrees_with_binary(goenv: gotool.GoEnvDirs, tmp_path: P
     assert f.file == str(root / "VERSION") and f.line == 1
 
 
+@pytest.mark.rule("toolchain-mismatch", fires=True)
 def test_tool_from_another_toolchain(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     root = fake_goroot(tmp_path / "goroot")
     tool = root / "pkg" / "tool" / "linux_amd64" / "preprofile"
@@ -200,6 +203,7 @@ def test_cached_toolchain_modules(goenv: gotool.GoEnvDirs, tmp_path: Path) -> No
     assert listed == {(v, v), ("go1.99.0", v)}
 
 
+@pytest.mark.rule("toolchain-mismatch", clean=True)
 def test_interrupted_toolchain_extraction_is_not_a_mismatch(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:
     # Ctrl-C while the go command unpacks a toolchain leaves a .partial marker and
     # a half-filled directory (no bin/go yet). The go command never runs such a
@@ -227,6 +231,7 @@ def gobin(goenv: gotool.GoEnvDirs, tmp_path: Path) -> tuple[Path, Path, dict[str
     return bindir, proxy, penv
 
 
+@pytest.mark.rule("gobin-unverified", clean=True)
 def test_installed_with_sum_is_verified(goenv: gotool.GoEnvDirs, gobin: tuple[Path, Path, dict[str, str]], tmp_path: Path) -> None:
     res = run(goenv.environ, tmp_path, "gobin-unverified")
     assert res.findings == []
@@ -247,6 +252,7 @@ def test_links_to_the_goroot_in_use_are_the_toolchain_not_installed_binaries(
     assert res.findings == [] and not res.internal_errors
 
 
+@pytest.mark.rule("gobin-unverified", fires=True)
 def test_local_build_and_dirty_tree(goenv: gotool.GoEnvDirs, gobin: tuple[Path, Path, dict[str, str]], tmp_path: Path) -> None:
     bindir, proxy, penv = gobin
     src = tmp_path / "src"

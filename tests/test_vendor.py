@@ -93,6 +93,7 @@ def go_accepts_vendor(env: gotool.GoEnvDirs, mod: Path) -> tuple[bool, str]:
 # -- vendor-file-tampered -------------------------------------------------------------------
 
 
+@pytest.mark.rule("vendor-file-tampered", "vendor-inconsistent", clean=True)
 def test_fresh_vendor_tree_is_clean(world: tuple[gotool.GoEnvDirs, Path]) -> None:
     env, mod = world
     assert (mod / "vendor" / "example.com" / "a" / "LICENSE").is_file()
@@ -101,6 +102,7 @@ def test_fresh_vendor_tree_is_clean(world: tuple[gotool.GoEnvDirs, Path]) -> Non
     assert not [n for n in notes if "vendor" in n], notes
 
 
+@pytest.mark.rule("vendor-file-tampered", fires=True)
 @pytest.mark.parametrize(
     "edit,rel,gist",
     [
@@ -191,6 +193,7 @@ def test_consistency_agrees_with_the_go_command(world: tuple[gotool.GoEnvDirs, P
         assert any(detail in str(x["message"]) for x in found), (detail, found)
 
 
+@pytest.mark.rule("vendor-inconsistent", clean=True)
 def test_pre_114_modules_only_check_versions(world: tuple[gotool.GoEnvDirs, Path]) -> None:
     env, mod = world
     _edit(mod / "go.mod", "go 1.21", "go 1.13")
@@ -200,6 +203,7 @@ def test_pre_114_modules_only_check_versions(world: tuple[gotool.GoEnvDirs, Path
     assert ok and found == [], (stderr, found)
 
 
+@pytest.mark.rule("vendor-inconsistent", fires=True)
 def test_workspace_mode_skips_the_module_vendor_unless_gowork_is_off(world: tuple[gotool.GoEnvDirs, Path], tmp_path: Path) -> None:
     env, mod = world
     _edit(mod / "vendor" / "modules.txt", "# example.com/a v1.0.0\n## explicit; go 1.21\n", "# example.com/a v1.0.0\n")

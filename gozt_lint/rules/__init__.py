@@ -58,10 +58,27 @@ class Rule(NamedTuple):
     summary: str
     family: str
     check: CheckFn
+    # Where the check is defined, taken at registration (attribute reads only, no
+    # inspect): 28 slugs live in a module named for another family, so the slug
+    # alone doesn't say where to look.
+    module: str
+    function: str
+    # co_firstlineno: the first decorator's line, the one that names the slug.
+    line: int
 
     @property
     def docs_url(self) -> str:
         return f"{DOCS_BASE_URL}{self.slug}.md"
+
+    @property
+    def source_path(self) -> str:
+        """The repo-relative file of the check, e.g. ``gozt_lint/rules/gosum.py``."""
+        return self.module.replace(".", "/") + ".py"
+
+    @property
+    def source(self) -> str:
+        """``path:line`` of the check's ``def`` (the line drifts: not for docs)."""
+        return f"{self.source_path}:{self.line}"
 
     @property
     def docs_path(self) -> str:
@@ -80,7 +97,9 @@ def rule(slug: str, severity: Severity, summary: str) -> Callable[[CheckFn], Che
             raise RuntimeError(f"rule {slug}: module {fn.__module__} is not a known family")
         if slug in _REGISTRY:
             raise RuntimeError(f"rule {slug} registered twice")
-        _REGISTRY[slug] = Rule(slug, severity, summary, family, fn)
+        code = getattr(fn, "__code__", None)
+        line = code.co_firstlineno if code is not None else 0
+        _REGISTRY[slug] = Rule(slug, severity, summary, family, fn, fn.__module__, fn.__name__, line)
         return fn
 
     return register
