@@ -181,7 +181,7 @@ def _use_color(choice: str, stream: object) -> bool:
 
 def load_context_config(config_path: str | None, root: Path) -> object:
     from gozt_lint.config import find_config, load_config
-    from gozt_lint.rules import all_rules
+    from gozt_lint.registry import all_rules
 
     path = Path(config_path) if config_path else find_config(root)
     return load_config(path, lambda: set(all_rules()))

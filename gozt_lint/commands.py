@@ -17,7 +17,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     ones named: slugs or families) with its severity and summary."""
     import json
 
-    from gozt_lint.rules import FAMILIES, all_rules
+    from gozt_lint.registry import FAMILIES, all_rules
 
     rules = all_rules()
     if args.rules:
@@ -78,7 +78,7 @@ def rule_page(slug: str) -> str | None:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """`gozt-lint explain RULE`: the rule's page, offline."""
-    from gozt_lint.rules import FAMILIES, all_rules
+    from gozt_lint.registry import FAMILIES, all_rules
 
     rules = all_rules()
     slug = args.rule.strip()
@@ -97,7 +97,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def rules_markdown(rules: dict[str, Any] | None = None) -> str:
     """The README's rule table (tests/test_docs.py keeps the README equal to it)."""
-    from gozt_lint.rules import FAMILIES, all_rules
+    from gozt_lint.registry import FAMILIES, all_rules
 
     lines = ["| rule | severity | family | what it catches |", "| --- | --- | --- | --- |"]
     for r in (all_rules() if rules is None else rules).values():

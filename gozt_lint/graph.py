@@ -1181,7 +1181,7 @@ def describe_tags(ctx: Context, tags: bc.Tags) -> str:
 
 
 def _user_tags(ctx: Context) -> list[str]:
-    from gozt_lint.rules.env import split_goflags
+    from gozt_lint.goenv import split_goflags
 
     for w in split_goflags(ctx.env.get("GOFLAGS")) or []:
         if w.startswith(("-tags=", "--tags=")):

@@ -84,7 +84,7 @@ def run(
     from gozt_lint.context import Options
     from gozt_lint.lsp.incremental import EditorContext
     from gozt_lint.errors import GoztError
-    from gozt_lint.rules import FAMILIES, all_rules
+    from gozt_lint.registry import FAMILIES, all_rules
 
     out = Outcome()
     known = set(all_rules())

@@ -263,7 +263,7 @@ class GoztLanguageServer(LanguageServer):
         return str(p) if p.is_file() else None
 
     def config_for(self, unit: Unit) -> Any:
-        from gozt_lint.rules import all_rules
+        from gozt_lint.registry import all_rules
 
         path = self.config_path(unit)
         if path is None:
@@ -284,7 +284,7 @@ class GoztLanguageServer(LanguageServer):
         return cached[1]
 
     def settings_for(self, unit: Unit | None) -> settings_mod.Settings:
-        from gozt_lint.rules import FAMILIES, all_rules
+        from gozt_lint.registry import FAMILIES, all_rules
 
         layers: list[dict[str, Any]] = []
         if unit is not None:
@@ -320,7 +320,7 @@ class GoztLanguageServer(LanguageServer):
     # -- publishing ----------------------------------------------------------------------------
 
     def publish_unit(self, st: UnitState) -> None:
-        from gozt_lint.rules import all_rules
+        from gozt_lint.registry import all_rules
 
         rules = all_rules()
         families = {slug: r.family for slug, r in rules.items()}
@@ -994,7 +994,7 @@ def code_action(ls: GoztLanguageServer, params: types.CodeActionParams) -> list[
     path = doc_path(uri)
     if path is None or kind_of(path) is None:
         return None
-    from gozt_lint.rules import all_rules
+    from gozt_lint.registry import all_rules
 
     rules = all_rules()
     known = ls.published.get(uri, {})
@@ -1206,7 +1206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # registry: hundreds of thousands of objects) out of the garbage collector's
     # sight: otherwise a full collection walks them all every few keystrokes and
     # adds tens of milliseconds to a check.
-    from gozt_lint.rules import all_rules
+    from gozt_lint.registry import all_rules
 
     all_rules()
     gc.collect()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gozt_lint.rules import FAMILIES, all_rules
+from gozt_lint.registry import FAMILIES, all_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "rules"

@@ -23,7 +23,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from gozt_lint.rules import all_rules
+from gozt_lint.registry import all_rules
 from tests import gotool, lsp_fixtures
 
 CLIENTS = ["neovim", "visual-studio-code"]

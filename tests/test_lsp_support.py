@@ -255,7 +255,7 @@ def gomodule(tmp_path_factory: pytest.TempPathFactory) -> lsp_fixtures.GoModule:
 
 
 def test_overlay_wins_over_disk(gomodule: lsp_fixtures.GoModule) -> None:
-    from gozt_lint.rules import all_rules
+    from gozt_lint.registry import all_rules
 
     if "gosum-conflict" not in all_rules():
         pytest.skip("gosum-conflict is not registered yet")
@@ -346,7 +346,7 @@ def test_editor_cache_gives_what_a_fresh_context_gives(gomodule: lsp_fixtures.Go
     """Reused go.mod parses, incremental go.sum parses and the kept Go environment
     change nothing in the findings, edit after edit."""
     from gozt_lint.lsp.incremental import SumCache
-    from gozt_lint.rules import FAMILIES
+    from gozt_lint.registry import FAMILIES
 
     cache = SumCache()
     gomod, gosum = gomodule.gomod.read_text(), gomodule.gosum.read_text()

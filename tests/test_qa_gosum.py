@@ -7,7 +7,7 @@ from pathlib import Path
 from gozt_lint import engine
 from gozt_lint.context import Context, Options
 from gozt_lint.finding import Finding
-from gozt_lint.rules import get
+from gozt_lint.registry import get
 from tests import gomods, gotool
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from gozt_lint import module as mod
 from gozt_lint.finding import Finding, Severity, finding
-from gozt_lint.rules import rule
+from gozt_lint.registry import rule
 from gozt_lint.sumfile import is_h1
 
 if TYPE_CHECKING:
