@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, TypeVar
 
 from gozt_lint.config import Config
 from gozt_lint.errors import InputError, UsageError
-from gozt_lint.fileio import MAX_GOMOD, MAX_TEXT_FILE, read_input
+from gozt_lint.fileio import MAX_GOMOD, MAX_TEXT_FILE, find_repo_root, read_input
 
 if TYPE_CHECKING:
     from gozt_lint.goenv import GoEnv
@@ -98,15 +98,6 @@ def unit_for(path: Path) -> Unit | None:
     if name.endswith(".sum") and len(name) > 4:
         stem = name[:-4]
         return Unit("mod", d, d / f"{stem}.mod", d / name)
-    return None
-
-
-def find_repo_root(start: Path) -> Path | None:
-    """The enclosing git work tree (found without running git), or None."""
-    cur = start.resolve()
-    for d in (cur, *cur.parents):
-        if (d / ".git").exists():
-            return d
     return None
 
 

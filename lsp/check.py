@@ -59,16 +59,15 @@ def _escapable(text: str) -> bool:
         return False
 
 
-def load_config(path: str | None, known: set[str]) -> tuple[Any, str | None]:
-    from gozt_lint.config import Config, load_config as _load
+def load_config(path: str | None) -> tuple[Any, str | None]:
+    """The configuration at ``path`` (as the CLI loads it), or the defaults and why."""
+    from gozt_lint import config as config_mod
     from gozt_lint.errors import GoztError
 
-    if path is None:
-        return Config(), None
     try:
-        return _load(Path(path), known), None
+        return config_mod.load(Path(path) if path is not None else None), None
     except GoztError as e:
-        return Config(), f"configuration ignored: {e}"
+        return config_mod.Config(), f"configuration ignored: {e}"
 
 
 def run(
@@ -89,7 +88,7 @@ def run(
     out = Outcome()
     known = set(all_rules())
     if config is None:
-        config, err = load_config(req.config_path, known)
+        config, err = load_config(req.config_path)
         if err:
             out.errors.append(err)
     if req.severity:

@@ -37,7 +37,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from gozt_lint import __version__
-from gozt_lint.context import Unit, find_repo_root, unit_for
+from gozt_lint.context import Unit, unit_for
+from gozt_lint.fileio import find_repo_root
 from gozt_lint.finding import Finding, Severity
 from gozt_lint.lsp import check as checks
 from gozt_lint.lsp import robust
@@ -258,13 +259,12 @@ class GoztLanguageServer(LanguageServer):
     # -- configuration -----------------------------------------------------------------------
 
     def config_path(self, unit: Unit) -> str | None:
-        root = find_repo_root(unit.dir) or unit.dir
-        p = root / ".gozt-lint.toml"
-        return str(p) if p.is_file() else None
+        from gozt_lint.config import discover
+
+        p = discover(unit.dir)
+        return str(p) if p is not None else None
 
     def config_for(self, unit: Unit) -> Any:
-        from gozt_lint.registry import all_rules
-
         path = self.config_path(unit)
         if path is None:
             from gozt_lint.config import Config
@@ -277,7 +277,7 @@ class GoztLanguageServer(LanguageServer):
             stamp = (0, 0, 0)
         cached = self._configs.get(path)
         if cached is None or cached[0] != stamp:
-            cfg, err = checks.load_config(path, set(all_rules()))
+            cfg, err = checks.load_config(path)
             cached = self._configs[path] = (stamp, cfg, err)
         if cached[2]:
             self.say_once(cached[2])
@@ -1168,11 +1168,9 @@ def _call_quarantine(fn: Any, module: str, version: str, environ: dict[str, str]
     into the default quarantine folder (what `gozt-lint cache quarantine` does)."""
     from gozt_lint import goenv
     from gozt_lint.errors import UsageError
+    from gozt_lint.repair import gomodcache_root
 
-    cache = goenv.load(environ, go=go, run=False).get("GOMODCACHE")
-    if not cache or not os.path.isabs(cache):
-        raise UsageError("GOMODCACHE is not known")
-    moves = fn(Path(cache), [(module, version)], None, True)
+    moves = fn(gomodcache_root(goenv.load(environ, go=go, run=False)), [(module, version)], None, True)
     statuses = [f"{getattr(m, 'status', '?')}: {getattr(m, 'src', m)}" for m in moves or []]
     failed = [s for s in statuses if not s.startswith(("moved", "missing"))]
     if failed:

@@ -44,7 +44,7 @@ def test_no_orphan_pages() -> None:
 
 
 def test_readme_rule_table_is_current() -> None:
-    from gozt_lint.cli import rules_markdown
+    from gozt_lint.commands import rules_markdown
 
     readme = (ROOT / "README.md").read_text()
     start = readme.index("<!-- rules-table")
