@@ -204,9 +204,10 @@ def run_check(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     cwd = Path.cwd()
-    from gozt_lint import config as config_mod
+    from gozt_lint.config import discover
+    from gozt_lint.registry import load_config
 
-    config = config_mod.load(Path(args.config) if args.config else config_mod.discover(config_root(cwd, args.paths)))
+    config = load_config(Path(args.config) if args.config else discover(config_root(cwd, args.paths)))
     reports = _reports(args)
     if any(path for _, path in reports) or args.write_baseline:
         from gozt_lint.fileio import check_output

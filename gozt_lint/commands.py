@@ -122,9 +122,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_snapshot(argv: Sequence[str]) -> int:
     """`gozt-lint snapshot`: record the environment for `--snapshot FILE`."""
-    from gozt_lint import config as config_mod
+    from gozt_lint.config import discover
     from gozt_lint.context import Context, Options
     from gozt_lint.fileio import check_output, find_repo_root, write_output
+    from gozt_lint.registry import load_config
     from gozt_lint.snapshot import DEFAULT_NAME, build, dumps
 
     p = argparse.ArgumentParser(
@@ -138,7 +139,7 @@ def cmd_snapshot(argv: Sequence[str]) -> int:
     args = p.parse_args(list(argv))
     cwd = Path.cwd()
     root = find_repo_root(cwd) or cwd
-    config = config_mod.load(Path(args.config) if args.config else config_mod.discover(root))
+    config = load_config(Path(args.config) if args.config else discover(root))
     if args.output and args.output != "-":
         check_output(Path(args.output))
     ctx = Context(cwd=cwd, options=Options(all=True), config=config)  # type: ignore[arg-type]

@@ -126,15 +126,6 @@ def discover(start: Path) -> Path | None:
     return find_config(find_repo_root(start) or start)
 
 
-def load(path: Path | None) -> Config:
-    """Read and validate a configuration file against the registered rules (the
-    rule families are loaded only when the file names rules); ``None`` gives the
-    defaults."""
-    from gozt_lint.registry import all_rules
-
-    return load_config(path, lambda: set(all_rules()))
-
-
 def load_config(path: Path | None, known_rules: set[str] | Callable[[], set[str]] | None = None) -> Config:
     """Read and validate a configuration file; ``None`` gives the defaults."""
     if path is None:

@@ -301,9 +301,7 @@ class Context:
 
     @property
     def env(self) -> GoEnv:
-        from gozt_lint import goenv
-
-        return self.once(goenv.load_for_context)
+        return self.once(load_env)
 
     def verified(self, kind: str, n: int) -> None:
         """Count ``n`` more things of ``kind`` verified (``module_versions``,
@@ -324,3 +322,12 @@ def require_absolute(path: str, what: str) -> Path:
     if not p.is_absolute():
         raise UsageError(f"{what} must be an absolute path: {path}")
     return p
+
+
+def load_env(ctx: Context) -> GoEnv:
+    """The run's effective Go settings (``ctx.env``; the key of that ``ctx.once``)."""
+    from gozt_lint import goenv
+
+    go = getattr(ctx.options, "go", None)
+    checkout = ctx.checkout
+    return goenv.load(ctx.environ, go=go, untrusted=str(checkout) if checkout is not None else None)

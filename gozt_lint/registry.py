@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 from gozt_lint.finding import Finding, Severity
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gozt_lint.config import Config
     from gozt_lint.context import Context
 
 DOCS_BASE_URL = "https://github.com/gozt-lint/gozt-lint/blob/main/docs/rules/"
@@ -117,3 +120,12 @@ def get(slug: str) -> Rule:
         return rules[slug]
     except KeyError:
         raise KeyError(f"unknown rule {slug!r} (see `gozt-lint rules`)") from None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read a configuration file and check the rules it names against the registry
+    (whose families are loaded only when the file names rules); ``None`` gives the
+    defaults. The CLI, its subcommands and the language server all load here."""
+    from gozt_lint import config
+
+    return config.load_config(path, lambda: set(all_rules()))

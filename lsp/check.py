@@ -61,13 +61,14 @@ def _escapable(text: str) -> bool:
 
 def load_config(path: str | None) -> tuple[Any, str | None]:
     """The configuration at ``path`` (as the CLI loads it), or the defaults and why."""
-    from gozt_lint import config as config_mod
+    from gozt_lint.config import Config
     from gozt_lint.errors import GoztError
+    from gozt_lint.registry import load_config as load
 
     try:
-        return config_mod.load(Path(path) if path is not None else None), None
+        return load(Path(path) if path is not None else None), None
     except GoztError as e:
-        return config_mod.Config(), f"configuration ignored: {e}"
+        return Config(), f"configuration ignored: {e}"
 
 
 def run(
