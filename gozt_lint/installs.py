@@ -2,7 +2,7 @@
 GOROOT's release, every other ``go`` on PATH, the module versions installed binaries
 were built from; and the one checksum-database session that looks all of them up
 together (bounded concurrency, one tree head), shared by :mod:`gozt_lint.goroot`,
-:mod:`gozt_lint.binsums` and the hover's :mod:`gozt_lint.toolchain_provenance`.
+:mod:`gozt_lint.binsums` and the hover's :mod:`gozt_lint.lsp.toolchain_provenance`.
 """
 
 from __future__ import annotations
