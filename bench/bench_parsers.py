@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gozt_lint import engine, modfile, sumfile
 from gozt_lint.context import Context, Options
-from gozt_lint.rules import all_rules
+from gozt_lint.registry import all_rules
 
 
 def median_ms(fn, repeat: int = 15) -> float:

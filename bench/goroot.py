@@ -37,7 +37,7 @@ RULES = "goroot-tampered,goroot-unexpected-file,goroot-unverified"
 def step(online: bool) -> None:
     """One run in this process; prints a JSON line."""
     sys.path.insert(0, str(ROOT))
-    from gozt_lint import engine, goroot, release
+    from gozt_lint import engine, goroot, installs
     from gozt_lint.context import Context, Options
 
     ctx = Context(cwd=Path(tempfile.gettempdir()), environ=dict(os.environ), options=Options(select=RULES.split(","), online=online))
@@ -49,7 +49,7 @@ def step(online: bool) -> None:
     rep = goroot.report(ctx)
     elapsed = time.perf_counter() - t0
     res = engine.run(ctx)
-    sess = release.session(ctx)
+    sess = installs.session(ctx)
     print(json.dumps({
         "report_s": elapsed,
         "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

@@ -101,7 +101,7 @@ def _in_process(repo: Path, env: dict[str, str], n: int = 30) -> float:
         "import time, statistics\n"
         "from gozt_lint import engine\n"
         "from gozt_lint.context import Context, Options\n"
-        "from gozt_lint.rules import all_rules\n"
+        "from gozt_lint.registry import all_rules\n"
         "rules = [r for r in all_rules().values() if r.family == 'history']\n"
         "ts = []\n"
         f"for _ in range({n}):\n"

@@ -85,7 +85,7 @@ def finding_lines(text: str) -> int:
 def lsp_diagnostics(repo: Path, env: dict[str, str]) -> int:
     from gozt_lint.lsp import check, settings
     from gozt_lint.lsp.place import DocView, place
-    from gozt_lint.rules import all_rules
+    from gozt_lint.registry import all_rules
 
     gosum = repo / "go.sum"
     req = check.Request(cwd=str(repo), paths=[str(repo / "go.mod"), str(gosum)], families=list(settings.DEFAULT_FAMILIES))

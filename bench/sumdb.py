@@ -79,7 +79,7 @@ def main() -> None:
     app, environ = build(workdir, args.modules, args.preload, args.publish)
 
     from gozt_lint import engine, goenv
-    from gozt_lint.context import Context, Options
+    from gozt_lint.context import Context, Options, load_env
     from gozt_lint.sumdb import check
 
     lines = sum(1 for ln in (app / "go.sum").read_text().splitlines() if ln.strip())
@@ -91,7 +91,7 @@ def main() -> None:
     cpu: list[float] = []
     for i in range(args.runs):
         ctx = Context(cwd=app, environ=environ, options=Options(select=["sumdb"]))
-        ctx._memo[goenv.load_for_context] = env
+        ctx._memo[load_env] = env
         ctx.discover()
         for u in ctx.units:  # parsing go.sum is shared with the gosum family; timed apart
             ctx.sumfile(u)

@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from gozt_lint.installs import _binaries, _enabled, _modules
+
 if TYPE_CHECKING:
-    from gozt_lint.buildinfo import Module
     from gozt_lint.context import Context
-    from gozt_lint.toolchain import Binary
 
 
 @dataclass
@@ -32,58 +32,19 @@ class Verdict:
     refused: str | None = None  # the database forked: nothing it says counts
 
 
-def _modules(b: Binary) -> list[Module]:
-    if b.info is None:
-        return []
-    out = []
-    main = b.info.main
-    if main.path and main.replace is None and main.sum and main.version and main.version != "(devel)":
-        out.append(main)
-    for dep in b.info.deps:
-        m = dep.replace or dep
-        if m.sum and m.version and m.sum.startswith("h1:"):
-            out.append(m)
-    return out
-
-
-def _binaries(ctx: Context) -> list[Binary]:
-    from gozt_lint import toolchain
-
-    return toolchain.installed_binaries(ctx)
-
-
-def _enabled(ctx: Context) -> bool:
-    return ctx.env.get("GOSUMDB") != "off"
-
-
-def wanted(ctx: Context) -> list[tuple[str, str]]:
-    """The module versions installed binaries name, that the database may be asked about."""
-    from gozt_lint.sumdb.check import uses_sumdb
-
-    if not _enabled(ctx):
-        return []
-    nosumdb = ctx.env.get("GONOSUMDB")
-    keys: dict[tuple[str, str], None] = {}
-    for b in ctx.once(_binaries):
-        for m in _modules(b):
-            if uses_sumdb(m.path, nosumdb):
-                keys[(m.path, m.version)] = None
-    return list(keys)
-
-
 def verdicts(ctx: Context) -> dict[str, Verdict]:
     """Binary path -> what the database says about the modules it was built from."""
     return ctx.once(_verdicts)
 
 
 def _verdicts(ctx: Context) -> dict[str, Verdict]:
-    from gozt_lint import release
+    from gozt_lint.installs import session
     from gozt_lint.sumdb import client as sc
     from gozt_lint.sumdb.check import uses_sumdb
 
     if not _enabled(ctx):
         return {}
-    sess = release.session(ctx)
+    sess = session(ctx)
     db = sess.database or "the checksum database"
     nosumdb = ctx.env.get("GONOSUMDB")
     out: dict[str, Verdict] = {}

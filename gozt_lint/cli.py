@@ -35,8 +35,8 @@ COMMANDS: dict[str, str] = {
     "lsp": "the language server (stdio)",
 }
 SUBCOMMANDS: dict[str, str] = {
-    "snapshot": "gozt_lint.snapshot:main",
-    "cache": "gozt_lint.repair:main",
+    "snapshot": "gozt_lint.commands:cmd_snapshot",
+    "cache": "gozt_lint.commands:cmd_cache",
     "lsp": "gozt_lint.cli:cmd_lsp",
 }
 FORMATS = ("text", "json", "sarif", "github", "gitlab")
@@ -179,19 +179,11 @@ def _use_color(choice: str, stream: object) -> bool:
     return bool(isatty and isatty())
 
 
-def load_context_config(config_path: str | None, root: Path) -> object:
-    from gozt_lint.config import find_config, load_config
-    from gozt_lint.rules import all_rules
-
-    path = Path(config_path) if config_path else find_config(root)
-    return load_config(path, lambda: set(all_rules()))
-
-
 def config_root(cwd: Path, paths: Sequence[str]) -> Path:
     """Where .gozt-lint.toml is looked for: the repository of the paths checked
     (`gozt-lint --all path/to/project` from elsewhere must still apply that
     project's ignores), else the repository of the working directory."""
-    from gozt_lint.context import find_repo_root
+    from gozt_lint.fileio import find_repo_root
 
     roots = set()
     for p in paths:
@@ -212,7 +204,10 @@ def run_check(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     cwd = Path.cwd()
-    config = load_context_config(args.config, config_root(cwd, args.paths))
+    from gozt_lint.config import discover
+    from gozt_lint.registry import load_config
+
+    config = load_config(Path(args.config) if args.config else discover(config_root(cwd, args.paths)))
     reports = _reports(args)
     if any(path for _, path in reports) or args.write_baseline:
         from gozt_lint.fileio import check_output
@@ -326,24 +321,10 @@ def apply_fixes(ctx: object, result: object, *, apply: bool) -> None:
             file=sys.stderr,
         )
         return
-    from gozt_lint.repair import print_moves, quarantine
+    from gozt_lint.repair import gomodcache_root, print_moves, quarantine
 
-    gomodcache = ctx.env.get("GOMODCACHE")  # type: ignore[attr-defined]
-    moves = quarantine(Path(gomodcache), entries, None, True)
+    moves = quarantine(gomodcache_root(ctx.env), entries, None, True)  # type: ignore[attr-defined]
     print_moves(moves, True, sys.stderr)
-
-
-def rules_markdown(rules: dict[str, Any] | None = None) -> str:
-    """The README's rule table (tests/test_docs.py keeps the README equal to it)."""
-    from gozt_lint.commands import rules_markdown as markdown
-
-    return markdown(rules)
-
-
-def rule_page(slug: str) -> str | None:
-    from gozt_lint.commands import rule_page as page
-
-    return page(slug)
 
 
 def cmd_lsp(argv: Sequence[str]) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from gozt_lint.cli import EXIT_OK
 from gozt_lint.errors import UsageError
@@ -17,7 +17,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     ones named: slugs or families) with its severity and summary."""
     import json
 
-    from gozt_lint.rules import FAMILIES, all_rules
+    from gozt_lint.registry import FAMILIES, all_rules
 
     rules = all_rules()
     if args.rules:
@@ -87,7 +87,7 @@ def rule_page(slug: str) -> str | None:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """`gozt-lint explain RULE`: the rule's page, offline."""
-    from gozt_lint.rules import FAMILIES, all_rules
+    from gozt_lint.registry import FAMILIES, all_rules
 
     rules = all_rules()
     slug = args.rule.strip()
@@ -106,7 +106,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def rules_markdown(rules: dict[str, Any] | None = None) -> str:
     """The README's rule table (tests/test_docs.py keeps the README equal to it)."""
-    from gozt_lint.rules import FAMILIES, all_rules
+    from gozt_lint.registry import FAMILIES, all_rules
 
     lines = ["| rule | severity | family | what it catches |", "| --- | --- | --- | --- |"]
     for r in (all_rules() if rules is None else rules).values():
@@ -118,7 +118,7 @@ def rules_markdown(rules: dict[str, Any] | None = None) -> str:
 def cmd_init(args: argparse.Namespace) -> int:
     """`gozt-lint init [DIR]`: write a commented starting .gozt-lint.toml (never overwrites)."""
     from gozt_lint.config import CONFIG_NAME, write_starter
-    from gozt_lint.context import find_repo_root
+    from gozt_lint.fileio import find_repo_root
 
     target_dir = Path(args.dir) if args.dir else (find_repo_root(Path.cwd()) or Path.cwd())
     if not target_dir.is_dir():
@@ -127,3 +127,100 @@ def cmd_init(args: argparse.Namespace) -> int:
     write_starter(path)
     print(f"wrote {path}")
     return EXIT_OK
+
+
+def cmd_snapshot(argv: Sequence[str]) -> int:
+    """`gozt-lint snapshot`: record the environment for `--snapshot FILE`."""
+    from gozt_lint.config import discover
+    from gozt_lint.context import Context, Options
+    from gozt_lint.fileio import check_output, find_repo_root, write_output
+    from gozt_lint.registry import load_config
+    from gozt_lint.snapshot import DEFAULT_NAME, build, dumps
+
+    p = argparse.ArgumentParser(
+        prog="gozt-lint snapshot",
+        description="Record the Go build environment (go binary, policy settings, go.mod/go.sum, module graph, "
+        "module hashes) for `gozt-lint --all --snapshot FILE` to compare against.",
+    )
+    p.add_argument("--output", "-o", metavar="FILE", help=f"where to write it (default: {DEFAULT_NAME} at the repository root; - for stdout)")
+    p.add_argument("--cache", action="store_true", help="also record the h1 and mode of every module cache entry (a baseline for copied or restored caches)")
+    p.add_argument("--config", metavar="FILE", help="configuration file (default: .gozt-lint.toml at the repository root)")
+    args = p.parse_args(list(argv))
+    cwd = Path.cwd()
+    root = find_repo_root(cwd) or cwd
+    config = load_config(Path(args.config) if args.config else discover(root))
+    if args.output and args.output != "-":
+        check_output(Path(args.output))
+    ctx = Context(cwd=cwd, options=Options(all=True), config=config)  # type: ignore[arg-type]
+    ctx.discover()
+    if ctx.input_errors:
+        raise ctx.input_errors[0]
+    if ctx.env.go_binary is None:
+        raise UsageError("no go binary on PATH: nothing to snapshot")
+    doc = build(ctx, cache=args.cache)
+    data = dumps(doc)
+    for note in ctx.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        out = Path(args.output) if args.output else ctx.root / DEFAULT_NAME
+        write_output(out, data)
+        print(f"wrote {out}", file=sys.stderr)
+    go = doc["go"]
+    print("pins for .gozt-lint.toml:\n[toolchain]", file=sys.stderr)
+    if go.get("sha256"):
+        print(f'go-sha256 = "{go["sha256"]}"', file=sys.stderr)
+    if go.get("goroot_sha256"):
+        print(f'goroot-sha256 = "{go["goroot_sha256"]}"', file=sys.stderr)
+    return 0
+
+
+def cmd_cache(argv: Sequence[str]) -> int:
+    """`gozt-lint cache quarantine`: module-cache repair."""
+    import json
+
+    from gozt_lint import module
+    from gozt_lint.repair import entries_from_findings, gomodcache_root, print_moves, quarantine
+
+    p = argparse.ArgumentParser(prog="gozt-lint cache", description="Module-cache repair.")
+    sub = p.add_subparsers(dest="cmd")
+    q = sub.add_parser("quarantine", help="move tampered or incomplete module versions out of GOMODCACHE")
+    q.add_argument("entries", nargs="*", metavar="MODULE@VERSION", help="entries to quarantine (default: every one the modcache rules flag)")
+    q.add_argument("--apply", action="store_true", help="move them (default: only print the plan)")
+    q.add_argument("--dest", metavar="DIR", help="where to move them (default: <GOMODCACHE>/../gozt-lint-quarantine/<time>)")
+    q.add_argument("--no-memo", dest="memo", action="store_false", help="rehash everything")
+    q.add_argument("--format", choices=["text", "json"], default="text")
+    args = p.parse_args(list(argv))
+    if args.cmd != "quarantine":
+        p.print_help(sys.stderr)
+        return 2
+
+    from gozt_lint import engine
+    from gozt_lint.context import Context, Options
+
+    ctx = Context(cwd=Path.cwd(), options=Options(select=["modcache"], memo=args.memo, all=True))
+    gomodcache = gomodcache_root(ctx.env)
+    if args.entries:
+        entries = []
+        for spec in args.entries:
+            path, sep, version = spec.rpartition("@")
+            if not sep or not path or module.check(path, version) is not None and not path.startswith("golang.org/toolchain"):
+                raise UsageError(f"{spec}: expected MODULE@VERSION")
+            entries.append((path, version))
+    else:
+        ctx.discover()
+        result = engine.run(ctx, engine.select_rules(ctx))
+        entries = entries_from_findings(result.findings)
+    moves = quarantine(gomodcache, entries, Path(args.dest) if args.dest else None, args.apply)
+    if args.format == "json":
+        json.dump({"apply": args.apply, "moves": [m.to_json() for m in moves]}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        if not moves:
+            print("nothing to quarantine")
+        print_moves(moves, args.apply)
+        if moves and not args.apply:
+            print("(dry run: pass --apply to move them)")
+    return 1 if any(m.status.startswith("error") for m in moves) else 0

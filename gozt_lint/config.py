@@ -117,6 +117,15 @@ def find_config(root: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def discover(start: Path) -> Path | None:
+    """The configuration that applies to files under ``start``: the one at the root
+    of its git work tree (``start`` itself outside any). The CLI and the language
+    server both look here, so a project reads the same file in both."""
+    from gozt_lint.fileio import find_repo_root
+
+    return find_config(find_repo_root(start) or start)
+
+
 def load_config(path: Path | None, known_rules: set[str] | Callable[[], set[str]] | None = None) -> Config:
     """Read and validate a configuration file; ``None`` gives the defaults."""
     if path is None:

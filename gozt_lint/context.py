@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, TypeVar
 
 from gozt_lint.config import Config
 from gozt_lint.errors import InputError, UsageError
-from gozt_lint.fileio import MAX_GOMOD, MAX_TEXT_FILE, read_input
+from gozt_lint.fileio import MAX_GOMOD, MAX_TEXT_FILE, find_repo_root, read_input
 
 if TYPE_CHECKING:
     from gozt_lint.goenv import GoEnv
@@ -98,15 +98,6 @@ def unit_for(path: Path) -> Unit | None:
     if name.endswith(".sum") and len(name) > 4:
         stem = name[:-4]
         return Unit("mod", d, d / f"{stem}.mod", d / name)
-    return None
-
-
-def find_repo_root(start: Path) -> Path | None:
-    """The enclosing git work tree (found without running git), or None."""
-    cur = start.resolve()
-    for d in (cur, *cur.parents):
-        if (d / ".git").exists():
-            return d
     return None
 
 
@@ -310,9 +301,7 @@ class Context:
 
     @property
     def env(self) -> GoEnv:
-        from gozt_lint import goenv
-
-        return self.once(goenv.load_for_context)
+        return self.once(load_env)
 
     def verified(self, kind: str, n: int) -> None:
         """Count ``n`` more things of ``kind`` verified (``module_versions``,
@@ -333,3 +322,12 @@ def require_absolute(path: str, what: str) -> Path:
     if not p.is_absolute():
         raise UsageError(f"{what} must be an absolute path: {path}")
     return p
+
+
+def load_env(ctx: Context) -> GoEnv:
+    """The run's effective Go settings (``ctx.env``; the key of that ``ctx.once``)."""
+    from gozt_lint import goenv
+
+    go = getattr(ctx.options, "go", None)
+    checkout = ctx.checkout
+    return goenv.load(ctx.environ, go=go, untrusted=str(checkout) if checkout is not None else None)

@@ -7,7 +7,7 @@ import os
 from gozt_lint.context import Context
 from gozt_lint.errors import GoztError, InputError, UsageError
 from gozt_lint.finding import Finding, Severity
-from gozt_lint.rules import FAMILIES, Rule, all_rules, rules_of
+from gozt_lint.registry import FAMILIES, Rule, all_rules, rules_of
 
 
 class Result:

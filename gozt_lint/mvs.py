@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections import deque
+from dataclasses import dataclass
 from typing import Callable, Iterable, NamedTuple  # noqa: F401
 
 from gozt_lint import gover
@@ -185,3 +186,14 @@ class Graph:
                     first[r] = m
                     q.append(r)
         return []
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the graph reads from a go.mod (modload.modFileSummary)."""
+
+    module: str
+    go: str | None
+    toolchain: str | None
+    requires: tuple[MV, ...]  # with the go pseudo-requirement from go 1.21 on
+    pruned: bool

@@ -31,7 +31,7 @@ from gozt_lint.modsource import FILE, Source
 from gozt_lint.mvs import MV, cmp_version, is_toolchain
 
 if TYPE_CHECKING:
-    from gozt_lint.graph import Summary
+    from gozt_lint.mvs import Summary
 
 
 class Unknown(NamedTuple):

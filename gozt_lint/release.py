@@ -481,7 +481,7 @@ class Session:
         if self.client is None or not self._started:
             return
         self.client.check_consistency()
-        forks = [p for p in self.client.problems if p.rule == sc.FORK]
+        forks = [p for p in self.client.problems if p.kind == sc.FORK]
         if forks:
             self.fork = forks[0].message
             for o in self.outcomes.values():
@@ -587,24 +587,6 @@ def _summarize_url(url: str, version: str) -> zipstream.Summary:
 
 
 # -- for the run ---------------------------------------------------------------------------------
-
-
-def session(ctx: Context) -> Session:
-    """The run's session with every lookup the toolchain family needs done and settled."""
-    return ctx.once(_session)
-
-
-def _session(ctx: Context) -> Session:
-    from gozt_lint import binsums, goroot
-
-    s = Session(ctx)
-    for name, goos, goarch in goroot.wanted_releases(ctx):
-        s.release(name, goos, goarch)
-    s.modules(binsums.wanted(ctx))
-    s.settle()
-    for n in s.notes:
-        ctx.note(n)
-    return s
 
 
 def escalate(attack: bool) -> dict[str, Any]:

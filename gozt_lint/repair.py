@@ -21,7 +21,6 @@ not planned is touched; nothing is deleted.
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import errno
 import json
@@ -30,10 +29,13 @@ import stat
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from gozt_lint import module
 from gozt_lint.errors import UsageError
+
+if TYPE_CHECKING:
+    from gozt_lint.goenv import GoEnv
 
 LOG_NAME = "quarantine.log"
 _PIECES = ("zip", "ziphash", "mod", "info", "partial")
@@ -189,46 +191,11 @@ def print_moves(moves: list[Move], apply: bool, stream: object = None) -> None:
         print(f"{verb}: {m.src} -> {m.dst}", file=out)  # type: ignore[arg-type]
 
 
-def main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="gozt-lint cache", description="Module-cache repair.")
-    sub = p.add_subparsers(dest="cmd")
-    q = sub.add_parser("quarantine", help="move tampered or incomplete module versions out of GOMODCACHE")
-    q.add_argument("entries", nargs="*", metavar="MODULE@VERSION", help="entries to quarantine (default: every one the modcache rules flag)")
-    q.add_argument("--apply", action="store_true", help="move them (default: only print the plan)")
-    q.add_argument("--dest", metavar="DIR", help="where to move them (default: <GOMODCACHE>/../gozt-lint-quarantine/<time>)")
-    q.add_argument("--no-memo", dest="memo", action="store_false", help="rehash everything")
-    q.add_argument("--format", choices=["text", "json"], default="text")
-    args = p.parse_args(list(argv))
-    if args.cmd != "quarantine":
-        p.print_help(sys.stderr)
-        return 2
-
-    from gozt_lint import engine
-    from gozt_lint.context import Context, Options
-
-    ctx = Context(cwd=Path.cwd(), options=Options(select=["modcache"], memo=args.memo, all=True))
-    gomodcache = ctx.env.get("GOMODCACHE")
-    if not gomodcache:
+def gomodcache_root(env: GoEnv) -> Path:
+    """The module cache a quarantine works on, from the effective Go settings: the
+    CLI's --fix, `gozt-lint cache quarantine` and the language server's quarantine
+    command all ask here."""
+    cache = env.get("GOMODCACHE")
+    if not cache:
         raise UsageError("GOMODCACHE is not set and there is no GOPATH")
-    if args.entries:
-        entries = []
-        for spec in args.entries:
-            path, sep, version = spec.rpartition("@")
-            if not sep or not path or module.check(path, version) is not None and not path.startswith("golang.org/toolchain"):
-                raise UsageError(f"{spec}: expected MODULE@VERSION")
-            entries.append((path, version))
-    else:
-        ctx.discover()
-        result = engine.run(ctx, engine.select_rules(ctx))
-        entries = entries_from_findings(result.findings)
-    moves = quarantine(Path(gomodcache), entries, Path(args.dest) if args.dest else None, args.apply)
-    if args.format == "json":
-        json.dump({"apply": args.apply, "moves": [m.to_json() for m in moves]}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        if not moves:
-            print("nothing to quarantine")
-        print_moves(moves, args.apply)
-        if moves and not args.apply:
-            print("(dry run: pass --apply to move them)")
-    return 1 if any(m.status.startswith("error") for m in moves) else 0
+    return Path(cache)

@@ -22,15 +22,13 @@ reported in the graph (not also as two module entries).
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import hashlib
 import json
 import os
 import stat
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator
 
 from gozt_lint.errors import InputError, UsageError
 
@@ -486,51 +484,3 @@ def _recorded(ctx: Context) -> dict[str, Any]:
     if not ctx.options.snapshot:
         raise UsageError("no snapshot given (--snapshot FILE)")
     return load_file(str(ctx.cwd / ctx.options.snapshot))
-
-
-# -- the subcommand --------------------------------------------------------------------------------
-
-
-def main(argv: Sequence[str]) -> int:
-    from gozt_lint.cli import load_context_config
-    from gozt_lint.context import Context, Options, find_repo_root
-    from gozt_lint.fileio import check_output, write_output
-
-    p = argparse.ArgumentParser(
-        prog="gozt-lint snapshot",
-        description="Record the Go build environment (go binary, policy settings, go.mod/go.sum, module graph, "
-        "module hashes) for `gozt-lint --all --snapshot FILE` to compare against.",
-    )
-    p.add_argument("--output", "-o", metavar="FILE", help=f"where to write it (default: {DEFAULT_NAME} at the repository root; - for stdout)")
-    p.add_argument("--cache", action="store_true", help="also record the h1 and mode of every module cache entry (a baseline for copied or restored caches)")
-    p.add_argument("--config", metavar="FILE", help="configuration file (default: .gozt-lint.toml at the repository root)")
-    args = p.parse_args(list(argv))
-    cwd = Path.cwd()
-    root = find_repo_root(cwd) or cwd
-    config = load_context_config(args.config, root)
-    if args.output and args.output != "-":
-        check_output(Path(args.output))
-    ctx = Context(cwd=cwd, options=Options(all=True), config=config)  # type: ignore[arg-type]
-    ctx.discover()
-    if ctx.input_errors:
-        raise ctx.input_errors[0]
-    if ctx.env.go_binary is None:
-        raise UsageError("no go binary on PATH: nothing to snapshot")
-    doc = build(ctx, cache=args.cache)
-    data = dumps(doc)
-    for note in ctx.notes:
-        print(f"note: {note}", file=sys.stderr)
-    if args.output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        out = Path(args.output) if args.output else ctx.root / DEFAULT_NAME
-        write_output(out, data)
-        print(f"wrote {out}", file=sys.stderr)
-    go = doc["go"]
-    print("pins for .gozt-lint.toml:\n[toolchain]", file=sys.stderr)
-    if go.get("sha256"):
-        print(f'go-sha256 = "{go["sha256"]}"', file=sys.stderr)
-    if go.get("goroot_sha256"):
-        print(f'goroot-sha256 = "{go["goroot_sha256"]}"', file=sys.stderr)
-    return 0

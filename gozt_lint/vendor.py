@@ -8,9 +8,15 @@ go command we keep line numbers, so findings can point at the line.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from gozt_lint import module
+
+if TYPE_CHECKING:
+    from gozt_lint.context import Context, Unit
+    from gozt_lint.goenv import GoEnv
+    from gozt_lint.modfile import ModFile
 
 MAX_MODULES_TXT = 64 << 20
 
@@ -102,3 +108,44 @@ def owner(mt: ModulesTxt, rel: str) -> VendoredModule | None:
         if h is not None:
             return h
     return None
+
+
+def builds_from_vendor(ctx: Context, unit: Unit, mf: ModFile) -> bool:
+    """Does the go command build this module from vendor/ (``-mod=vendor``), never
+    reading go.sum? As modload.setDefaultBuildMod decides: a ``-mod`` in GOFLAGS,
+    else a vendor directory at the module root and ``go 1.14`` or later."""
+    from gozt_lint import gover
+    from gozt_lint.goenv import split_goflags
+
+    env = ctx.env if ctx.options.env else ctx.once(_files_only_env)
+    mode = None
+    for w in split_goflags(env.get("GOFLAGS")) or []:
+        name, _, value = w.lstrip("-").partition("=")
+        if name == "mod" and w.startswith("-"):
+            mode = value
+    if mode is not None:
+        return mode == "vendor"
+    go = mf.go.version if mf.go is not None else None
+    if not ((unit.dir / "vendor").is_dir() and go is not None and gover.compare(go, "1.14") >= 0):
+        return False
+    # vendor/modules.txt made for a workspace serves only the workspace, and the reverse.
+    return _modules_txt_for_workspace(unit.dir / "vendor") == (unit.kind == "work")
+
+
+def _modules_txt_for_workspace(vendor: Path) -> bool:
+    """modload.modulesTextIsForWorkspace: the first line of vendor/modules.txt says
+    ``## workspace`` (a missing file counts as a module's)."""
+    from gozt_lint.fileio import read_regular
+
+    data = read_regular(str(vendor / "modules.txt"), 512) or b""
+    line = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    if not line.startswith("## "):
+        return False
+    return any(e.strip() == "workspace" for e in line[3:].split(";"))
+
+
+def _files_only_env(ctx: Context) -> GoEnv:
+    """The settings from the environment and GOENV file, without running go (the files hook)."""
+    from gozt_lint import goenv
+
+    return goenv.load(ctx.environ, run=False)

@@ -59,14 +59,14 @@ def _escapable(text: str) -> bool:
         return False
 
 
-def load_config(path: str | None, known: set[str]) -> tuple[Any, str | None]:
-    from gozt_lint.config import Config, load_config as _load
+def load_config(path: str | None) -> tuple[Any, str | None]:
+    """The configuration at ``path`` (as the CLI loads it), or the defaults and why."""
+    from gozt_lint.config import Config
     from gozt_lint.errors import GoztError
+    from gozt_lint.registry import load_config as load
 
-    if path is None:
-        return Config(), None
     try:
-        return _load(Path(path), known), None
+        return load(Path(path) if path is not None else None), None
     except GoztError as e:
         return Config(), f"configuration ignored: {e}"
 
@@ -84,12 +84,12 @@ def run(
     from gozt_lint.context import Options
     from .incremental import EditorContext
     from gozt_lint.errors import GoztError
-    from gozt_lint.rules import FAMILIES, all_rules
+    from gozt_lint.registry import FAMILIES, all_rules
 
     out = Outcome()
     known = set(all_rules())
     if config is None:
-        config, err = load_config(req.config_path, known)
+        config, err = load_config(req.config_path)
         if err:
             out.errors.append(err)
     if req.severity:

@@ -85,7 +85,7 @@ class SumCache:
         return parsed
 
     def env(self, ctx: Context) -> Any:
-        from gozt_lint import goenv
+        from gozt_lint.context import load_env
 
         key = (ctx.options.go, tuple(sorted(ctx.environ.items())))
         now = time.monotonic()
@@ -93,7 +93,7 @@ class SumCache:
             hit = self._env.get(key)
         if hit is not None and now - hit[0] < self.env_ttl:
             return hit[1]
-        value = goenv.load_for_context(ctx)
+        value = load_env(ctx)
         with self._lock:
             self._env = {key: (now, value)}
         return value
@@ -165,9 +165,9 @@ class EditorContext(Context):
             return self._parsed[key]
 
     def once(self, fn: Any) -> Any:
-        from gozt_lint import goenv
+        from gozt_lint.context import load_env
 
-        if self._sum_cache is None or fn is not goenv.load_for_context:
+        if self._sum_cache is None or fn is not load_env:
             return super().once(fn)
         # The Go environment (a `go env` subprocess) comes from the cache.
         with self._lock:

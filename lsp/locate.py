@@ -1,9 +1,9 @@
 """Where, in an editor buffer, a finding about a module or the environment belongs.
 
 This locates lines; it never judges. go.sum lines come from the core parser
-(:mod:`gozt_lint.sumfile`); go.mod/go.work directives come from a small tokenizer
-that only needs verbs, arguments and their columns (the core's go.mod parser
-owns syntax errors and semantics).
+(:mod:`gozt_lint.sumfile`), go.mod/go.work directives from the core's go.mod parser
+(:mod:`gozt_lint.modfile`: its statements, with their spans, before any meaning is
+given to them).
 """
 
 from __future__ import annotations
@@ -33,73 +33,13 @@ def split_lines(text: str) -> list[str]:
     return [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
 
 
-def _tokens(line: str) -> list[tuple[int, int, str]]:
-    """(start, end, value) of each token; strings unquoted, a // comment ends the line."""
-    out: list[tuple[int, int, str]] = []
-    i, n = 0, len(line)
-    while i < n:
-        c = line[i]
-        if c.isspace():
-            i += 1
-            continue
-        if line.startswith("//", i):
-            break
-        if c in "()":
-            out.append((i, i + 1, c))
-            i += 1
-            continue
-        if line.startswith("=>", i):
-            out.append((i, i + 2, "=>"))
-            i += 2
-            continue
-        if c in "\"`":
-            j = i + 1
-            buf = []
-            while j < n and line[j] != c:
-                if c == '"' and line[j] == "\\" and j + 1 < n:
-                    buf.append(line[j + 1])
-                    j += 2
-                    continue
-                buf.append(line[j])
-                j += 1
-            end = min(j + 1, n)
-            out.append((i, end, "".join(buf)))
-            i = end
-            continue
-        j = i
-        while j < n and not line[j].isspace() and line[j] not in "()\"`" and not line.startswith("//", j) and not line.startswith("=>", j):
-            j += 1
-        out.append((i, j, line[i:j]))
-        i = j
-    return out
-
-
 def scan_modfile(text: str) -> list[Directive]:
     """Every directive of a go.mod/go.work, one per line (block entries carry the
-    block's verb). Tolerant: anything unparseable is skipped."""
-    out: list[Directive] = []
-    block: str | None = None
-    for lineno, line in enumerate(split_lines(text), 1):
-        toks = _tokens(line)
-        if not toks:
-            continue
-        values = [t[2] for t in toks]
-        if block is not None:
-            if values[0] == ")":
-                block = None
-                continue
-            verb, args = block, values
-        else:
-            if len(values) >= 2 and values[1] == "(":
-                block = values[0]
-                # `require ( x v1 )` on one line (rare) closes at once.
-                if values[-1] == ")":
-                    block = None
-                continue
-            verb, args = values[0], values[1:]
-        span = Span(lineno, toks[0][0] + 1, lineno, toks[-1][1] + 1)
-        out.append(Directive(verb, tuple(args), span))
-    return out
+    block's verb), as the core's parser reads them (:func:`gozt_lint.modfile.statements`):
+    up to the first syntax error, which the core reports."""
+    from gozt_lint.modfile import statements
+
+    return [Directive(s.verb, s.args, s.span) for s in statements(text)]
 
 
 def directive_modules(d: Directive) -> list[tuple[str, str | None]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from gozt_lint.rules import all_rules
+from gozt_lint.registry import all_rules
 from tests.test_cli import assert_clean_error, run
 
 ROOT = Path(__file__).resolve().parent.parent

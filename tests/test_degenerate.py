@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from gozt_lint import engine
 from gozt_lint.context import Context, Options
-from gozt_lint.rules import get
+from gozt_lint.registry import get
 from tests import gotool
 
 

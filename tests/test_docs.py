@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gozt_lint.rules import FAMILIES, all_rules
+from gozt_lint.registry import FAMILIES, all_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "rules"
@@ -60,7 +60,7 @@ def test_no_orphan_pages() -> None:
 
 
 def test_readme_rule_table_is_current() -> None:
-    from gozt_lint.cli import rules_markdown
+    from gozt_lint.commands import rules_markdown
 
     readme = (ROOT / "README.md").read_text()
     start = readme.index("<!-- rules-table")

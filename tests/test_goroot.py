@@ -349,7 +349,7 @@ def test_snapshot_records_the_release_and_reports_new_deviations(verified: relea
 
 
 def test_hover_text_for_go_and_toolchain_lines(verified: releasetool.World) -> None:
-    from gozt_lint import toolchain_provenance
+    from gozt_lint.lsp import toolchain_provenance
 
     ctx = Context(cwd=verified.root, environ=verified.environ(), options=Options())
     text = toolchain_provenance.markdown(ctx, "go", "1.21")

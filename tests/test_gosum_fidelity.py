@@ -12,7 +12,7 @@ import pytest
 from gozt_lint import engine
 from gozt_lint.context import Context, Options
 from gozt_lint.finding import Finding
-from gozt_lint.rules import get
+from gozt_lint.registry import get
 from tests import gomods, gotool, oracle_worlds
 
 OFFLINE_SUMDB = {"GOSUMDB": "sum.golang.org"}  # a missing line makes the go command ask it, and fail offline

@@ -23,7 +23,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from gozt_lint.rules import all_rules
+from gozt_lint.registry import all_rules
 from tests import gotool, lsp_fixtures
 
 CLIENTS = ["neovim", "visual-studio-code"]
@@ -676,7 +676,7 @@ async def test_restore_line_action_for_a_removed_line(gomodule: lsp_fixtures.GoM
 
 @needs("modcache-zip-tampered")
 async def test_quarantine_action_moves_a_tampered_cache_entry(tmp_path: Path) -> None:
-    from gozt_lint.lsp.server import _quarantine_fn
+    from gozt_lint.lsp.actions import _quarantine_fn
 
     if _quarantine_fn() is None:
         pytest.skip("gozt_lint.repair.quarantine is not in this build")

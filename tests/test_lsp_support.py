@@ -255,7 +255,7 @@ def gomodule(tmp_path_factory: pytest.TempPathFactory) -> lsp_fixtures.GoModule:
 
 
 def test_overlay_wins_over_disk(gomodule: lsp_fixtures.GoModule) -> None:
-    from gozt_lint.rules import all_rules
+    from gozt_lint.registry import all_rules
 
     if "gosum-conflict" not in all_rules():
         pytest.skip("gosum-conflict is not registered yet")
@@ -274,7 +274,7 @@ def test_overlay_wins_over_disk(gomodule: lsp_fixtures.GoModule) -> None:
 
 
 def test_provenance_from_the_real_cache(gomodule: lsp_fixtures.GoModule) -> None:
-    from gozt_lint import provenance
+    from gozt_lint.lsp import provenance
     from gozt_lint.context import Context, Options
 
     ctx = Context(cwd=gomodule.dir, options=Options(paths=[str(gomodule.gomod)]), environ=gomodule.env.environ)
@@ -346,7 +346,7 @@ def test_editor_cache_gives_what_a_fresh_context_gives(gomodule: lsp_fixtures.Go
     """Reused go.mod parses, incremental go.sum parses and the kept Go environment
     change nothing in the findings, edit after edit."""
     from gozt_lint.lsp.incremental import SumCache
-    from gozt_lint.rules import FAMILIES
+    from gozt_lint.registry import FAMILIES
 
     cache = SumCache()
     gomod, gosum = gomodule.gomod.read_text(), gomodule.gosum.read_text()
@@ -374,7 +374,7 @@ def test_editor_cache_gives_what_a_fresh_context_gives(gomodule: lsp_fixtures.Go
 
 
 def test_checksum_database_status_rendering() -> None:
-    from gozt_lint.provenance import Provenance, render_markdown
+    from gozt_lint.lsp.provenance import Provenance, render_markdown
 
     p = Provenance(path="example.com/a", version="v1.0.0")
     p.sumdb = {"status": "found", "verified": True, "database": "sum.golang.org", "tree_size": 42, "record_id": 7, "hashes": ["h1:x=", "h1:y="]}
@@ -388,7 +388,7 @@ def test_background_gosum_missing_replaces_the_fast_answer_while_current() -> No
     """gosum-missing runs in both layers: go.mod alone while typing, the module graph in
     the background. The background answer wins while it describes the text on screen."""
     from gozt_lint.context import Unit
-    from gozt_lint.lsp.server import UnitState
+    from gozt_lint.lsp.state import UnitState
 
     def f(line: int) -> Finding:
         return Finding("missing", "gosum-missing", Severity.ERROR, "/m/go.mod", line, 1, line, 2)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gozt_lint.rules import all_rules
+from gozt_lint.registry import all_rules
 from tests import lsp_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent

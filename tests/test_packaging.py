@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gozt_lint import __version__
-from gozt_lint.rules import all_rules
+from gozt_lint.registry import all_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 

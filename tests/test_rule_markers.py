@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gozt_lint.rules import all_rules
+from gozt_lint.registry import all_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 

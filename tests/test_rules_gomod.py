@@ -10,7 +10,7 @@ from gozt_lint import engine, gover
 from gozt_lint.config import Config
 from gozt_lint.context import Context, Options
 from gozt_lint.finding import Finding
-from gozt_lint.rules import get
+from gozt_lint.registry import get
 from tests import gotool
 
 DATA = Path(__file__).parent / "data"

@@ -13,7 +13,7 @@ import pytest
 from gozt_lint import engine
 from gozt_lint.context import Context, Options
 from gozt_lint.finding import Finding
-from gozt_lint.rules import get
+from gozt_lint.registry import get
 from tests import gosum_world, gotool
 
 DATA = Path(__file__).parent / "data"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gozt_lint.context import Context, Options
-from gozt_lint.sumdb.client import record_status
+from gozt_lint.sumdb.check import record_status
 from tests import gotool
 from tests.test_sumdb_faults import M, UPPER, World, _writable, by_rule, pristine, unverified, world  # noqa: F401 - fixtures
 

@@ -179,7 +179,7 @@ def test_editor_shows_one_unverified_diagnostic_per_gosum(world: World) -> None:
     line (what the server publishes: its own check and placement code)."""
     from gozt_lint.lsp import check
     from gozt_lint.lsp.place import DocView, place
-    from gozt_lint.rules import all_rules
+    from gozt_lint.registry import all_rules
 
     req = check.Request(cwd=str(world.app), paths=[str(world.app / "go.mod"), str(world.gosum)], families=["gosum", "sumdb"])
     out = check.run(req, world.environ())

@@ -16,7 +16,7 @@ import pytest
 
 from gozt_lint import __version__
 from gozt_lint.lsp import settings as settings_mod
-from gozt_lint.rules import FAMILIES
+from gozt_lint.registry import FAMILIES
 
 EXT = Path(__file__).resolve().parent.parent / "vscode-extension"
 

@@ -38,7 +38,7 @@ def _rel(path: str, root: str) -> str | None:
 
 def _issue(f: Finding, result: Result, seen: dict[str, int]) -> dict[str, Any] | None:
     from gozt_lint.report.sarif import fingerprint
-    from gozt_lint.rules import DOCS_BASE_URL
+    from gozt_lint.registry import DOCS_BASE_URL
 
     # GitLab resolves paths against the project's checkout.
     root = os.environ.get("CI_PROJECT_DIR") or result.root or os.getcwd()

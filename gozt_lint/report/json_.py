@@ -37,7 +37,7 @@ SCHEMA_VERSION = 1
 
 
 def finding_to_json(f: Finding) -> dict[str, Any]:
-    from gozt_lint.rules import DOCS_BASE_URL
+    from gozt_lint.registry import DOCS_BASE_URL
 
     return {
         "rule": f.rule,

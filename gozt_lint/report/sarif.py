@@ -129,7 +129,7 @@ def _result(f: Finding, index: int, result: Result) -> dict[str, Any]:
 
 
 def document(result: Result) -> dict[str, Any]:
-    from gozt_lint.rules import all_rules
+    from gozt_lint.registry import all_rules
 
     registry = all_rules()
     slugs = list(dict.fromkeys([*result.rules_run, *(f.rule for f in result.findings)]))

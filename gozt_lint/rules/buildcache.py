@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from gozt_lint import buildcache
 from gozt_lint.finding import Finding, Severity, finding
-from gozt_lint.rules import rule
+from gozt_lint.registry import rule
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context

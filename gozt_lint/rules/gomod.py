@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterator
 from gozt_lint import goenv, gover
 from gozt_lint import module as mod
 from gozt_lint.finding import Finding, Severity, finding
-from gozt_lint.rules import rule
+from gozt_lint.registry import rule
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context, Unit
@@ -114,12 +114,21 @@ def pseudo_version(ctx: Context) -> Iterator[Finding]:
                 )
 
 
+def _local_go_version(ctx: Context) -> str | None:
+    """The local toolchain's name ("go1.27.3") as cheaply as can be trusted: the
+    examined environment's answer when the env family runs anyway, else (the files
+    hook runs with --no-env) the GOROOT's VERSION file, else the binary's answer."""
+    if ctx.options.env:
+        return ctx.env.go_version
+    return goenv.goroot_go_version(ctx.environ, getattr(ctx.options, "go", None)) or ctx.env.go_version
+
+
 @rule("toolchain-directive", Severity.WARNING, "a go or toolchain line asks for a newer Go than the local toolchain")
 def toolchain_directive(ctx: Context) -> Iterator[Finding]:
     files = list(_files(ctx))
     if not any(mf.go is not None or mf.toolchain is not None for _, mf in files):
         return
-    local_name = goenv.local_go_version(ctx) or ""
+    local_name = _local_go_version(ctx) or ""
     local = gover.from_toolchain(local_name)
     if not local:
         return  # the local version is unknown: nothing to compare with

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from gozt_lint import module as mod
 from gozt_lint.finding import Finding, Severity, finding
-from gozt_lint.rules import rule
+from gozt_lint.registry import rule
 from gozt_lint.sumfile import is_h1
 
 if TYPE_CHECKING:
@@ -99,7 +99,8 @@ def gosum_conflict(ctx: Context) -> Iterator[Finding]:
 
 @rule("gosum-missing", Severity.ERROR, "a required module lacks its go.sum lines")
 def gosum_missing(ctx: Context) -> Iterator[Finding]:
-    from gozt_lint.sumneeds import builds_from_vendor, needed_sums, workspace_modules, workspace_of
+    from gozt_lint.sumneeds import needed_sums, workspace_modules, workspace_of
+    from gozt_lint.vendor import builds_from_vendor
 
     # A module is checked in the workspace the go command uses in its directory: a
     # go.work in the run that uses it, else the one the go command finds there

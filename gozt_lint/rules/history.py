@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterator
 from gozt_lint import history
 from gozt_lint.errors import GoztError
 from gozt_lint.finding import Finding, Severity, finding
-from gozt_lint.rules import rule
+from gozt_lint.registry import rule
 from gozt_lint.sumfile import EMPTY_GOMOD_HASH, SumLine, parse_gosum
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from gozt_lint.finding import Finding, Severity
-from gozt_lint.rules import rule
+from gozt_lint.registry import rule
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context

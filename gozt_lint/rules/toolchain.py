@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from gozt_lint.errors import UsageError
 from gozt_lint.finding import Finding, Severity, finding
-from gozt_lint.rules import rule
+from gozt_lint.registry import rule
 
 if TYPE_CHECKING:
     from gozt_lint import toolchain
@@ -293,12 +293,14 @@ def _gotoolchain_default(ctx: Context) -> tuple[str | None, bool]:
 def _untrusted_setup(ctx: Context) -> list[str]:
     """What in this environment lets someone other than proxy.golang.org and
     sum.golang.org answer the go command's module and checksum requests."""
+    from gozt_lint.goproxy import proxy_list
     from gozt_lint.module import split_patterns
-    from gozt_lint.rules import env as envrules
+    from gozt_lint.publicpaths import bypass_reason
+    from gozt_lint.sumdb.keys import DEFAULT_SUMDBS
 
     env = ctx.env
     out: list[str] = []
-    proxies = envrules.proxy_list(env.get("GOPROXY"))
+    proxies = proxy_list(env.get("GOPROXY"))
     trusted = {t.strip().rstrip("/") for t in ctx.config.trusted_proxies}
     others = [
         p.text for p in proxies
@@ -315,7 +317,7 @@ def _untrusted_setup(ctx: Context) -> list[str]:
     elif fields and " ".join(fields) not in trusted_dbs and fields[0] not in trusted_dbs:
         # A URL of its own serves lookups and tiles even under the built-in key: the
         # 42501 and 56865 attacks need nothing more.
-        if fields[0] not in envrules.DEFAULT_SUMDBS or len(fields) > 1:
+        if fields[0] not in DEFAULT_SUMDBS or len(fields) > 1:
             out.append(f"GOSUMDB is {gosumdb!r}, not sum.golang.org")
     s = env.setting("GONOSUMDB")
     name = "GONOSUMDB"
@@ -323,7 +325,7 @@ def _untrusted_setup(ctx: Context) -> list[str]:
         s, name = env.setting("GOPRIVATE"), "GOPRIVATE"
     if s is not None and s.value:
         private = split_patterns(",".join(ctx.config.private_modules))
-        broad = [p for p in split_patterns(s.value) if p not in private and envrules.bypass_reason(p)]
+        broad = [p for p in split_patterns(s.value) if p not in private and bypass_reason(p)]
         if broad:
             out.append(f"{name} {','.join(broad)} keeps public modules away from the checksum database")
     return out

@@ -26,6 +26,9 @@ MISMATCH = "sumdb-mismatch"
 UNVERIFIED = "sumdb-unverified"
 EXCLUDED = "sumdb-excluded"
 
+# The rule that reports each kind of problem the client finds.
+RULE_OF = {sc.BAD: "sumdb-bad-signature", sc.FORK: "sumdb-fork"}
+
 # Modules the go command never looks up: FIPS snapshots come from GOROOT/lib/fips140.
 NOT_IN_SUMDB = ("golang.org/fips140",)
 TOOLCHAIN = "golang.org/toolchain"
@@ -246,7 +249,7 @@ def report(ctx: Context) -> Report:
     _check_cache(rep, client, entries, covered, gomodcache)
     for c in [client, *others]:
         for p in c.problems:
-            rep.add(p.rule, finding(p.message, file=p.file, module=p.module, version=p.version, **p.data))
+            rep.add(RULE_OF[p.kind], finding(p.message, file=p.file, module=p.module, version=p.version, **p.data))
         for text in c.notes:
             ctx.note(text)
     ctx.note(_summary(rep, client))

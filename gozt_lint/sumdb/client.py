@@ -46,9 +46,10 @@ TILE_HEIGHT = 8
 FULL_TILE_BYTES = (1 << TILE_HEIGHT) * HASH_SIZE
 MAX_CACHE_FILE = 1 << 20  # lookups are < 1 KiB and tiles 8 KiB; anything bigger is not ours
 
-# Problem kinds, named after the rules that report them.
-BAD = "sumdb-bad-signature"
-FORK = "sumdb-fork"
+# Problem kinds: what the client saw, not which rule reports it (sumdb.check maps
+# kinds to rules, as x/mod's client leaves policy to its caller).
+BAD = "bad-data"  # a signature, proof, record or tile that does not verify
+FORK = "fork"  # two signed tree heads that cannot both be true
 
 # The advisories whose attacks the checks below recognise (see gozt_lint.advisories).
 ATTACK_RECORD = "GO-2026-4984"  # an empty or unrelated record counted as verified
@@ -67,7 +68,7 @@ INVALID = "invalid"  # not a module path and version that can be looked up
 
 @dataclass
 class Problem:
-    rule: str
+    kind: str  # BAD or FORK
     message: str
     file: str | None = None
     module: str | None = None
@@ -210,7 +211,7 @@ class Client:
 
     def problem(
         self,
-        rule: str,
+        kind: str,
         message: str,
         file: str | None = None,
         *,
@@ -219,13 +220,13 @@ class Client:
         version: str | None = None,
         **data: Any,
     ) -> None:
-        """Record a problem once per (rule, key or file+message)."""
-        k = (rule, key or f"{file}\0{message}")
+        """Record a problem once per (kind, key or file+message)."""
+        k = (kind, key or f"{file}\0{message}")
         with self.lock:
             if k in self._reported:
                 return
             self._reported.add(k)
-            self.problems.append(Problem(rule, message, file, module, version, data))
+            self.problems.append(Problem(kind, message, file, module, version, data))
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -844,7 +845,7 @@ class Client:
         """Keep the newest head that is proven to extend what we remembered."""
         if not self.own_dir:
             return
-        if any(p.rule == FORK for p in self.problems):
+        if any(p.kind == FORK for p in self.problems):
             self.note(f"sumdb: {self.db.name} forked; gozt-lint keeps its remembered tree head unchanged")
             return
         newest = self.newest()
@@ -941,12 +942,3 @@ def _short(where: str) -> str:
             i = len(parts) - 1 - parts[::-1].index(anchor)
             return "…/" + "/".join(parts[i:])
     return where
-
-
-def record_status(ctx: Any, path: str, version: str) -> dict[str, Any]:
-    """What the checksum database says about ``path@version`` (for the language
-    server's hover): ``status``, ``verified``, ``database``, ``tree_size``,
-    ``record_id``, ``hashes``. Offline unless the run is ``--online``."""
-    from gozt_lint.sumdb.check import record_status as _status
-
-    return _status(ctx, path, version)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from gozt_lint import gover
-from gozt_lint.provenance import _cell, _md
+from gozt_lint.lsp.provenance import _cell, _md
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context
@@ -84,10 +84,10 @@ def markdown(ctx: Context, verb: str, arg: str, findings: Iterable[Finding] = ()
 
 def _named_release(ctx: Context, name: str, goos: str, goarch: str) -> str:
     """The database's record of a release the line names (not the local one)."""
-    from gozt_lint import release
+    from gozt_lint import installs, release
     from gozt_lint.sumdb import client as sc
 
-    sess = release.session(ctx)
+    sess = installs.session(ctx)
     version = release.module_version(name, goos, goarch)
     if sess.client is None:
         return f"{_md(release.MODULE + '@' + version)}: no checksum database ({sess.why_disabled})"

@@ -173,9 +173,7 @@ def _read_cache(p: Provenance, cache: Path, esc_path: str, esc_version: str) -> 
 def _sumdb_status(ctx: Context, path: str, version: str) -> tuple[Any, str | None]:
     # The checksum-database module may not be present (or may not offer this yet).
     try:
-        from gozt_lint.sumdb import client  # type: ignore[import-not-found,attr-defined]
-
-        record_status = client.record_status
+        from gozt_lint.sumdb.check import record_status
     except (ImportError, AttributeError):
         return None, "checksum-database lookups are not available in this build"
     try:
