@@ -13,11 +13,15 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 from gozt_lint import __version__
 from gozt_lint.errors import GoztError, UsageError
 from gozt_lint.finding import Severity
+
+if TYPE_CHECKING:
+    from gozt_lint.context import Context
+    from gozt_lint.engine import Result
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -168,7 +172,7 @@ def _raw_formatter(prog: str) -> argparse.HelpFormatter:
     return RawEpilogFormatter(prog, width=_width())
 
 
-def _use_color(choice: str, stream: object) -> bool:
+def _use_color(choice: str, stream: TextIO) -> bool:
     if choice == "always":
         return True
     if choice == "never" or os.environ.get("NO_COLOR"):
@@ -237,7 +241,7 @@ def run_check(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=show_progress,
     )
-    ctx = Context(cwd=cwd, options=options, config=config)  # type: ignore[arg-type]
+    ctx = Context(cwd=cwd, options=options, config=config)
     rules = engine.select_rules(ctx)
     if args.snapshot and not any(r.slug == "snapshot-drift" for r in rules):
         # A CI gate `gozt-lint --snapshot FILE` would otherwise compare nothing and pass.
@@ -280,11 +284,11 @@ def _reports(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     return out
 
 
-def _write_report(result: object, fmt: str, path: str | None, args: argparse.Namespace) -> None:
+def _write_report(result: Result, fmt: str, path: str | None, args: argparse.Namespace) -> None:
     from gozt_lint.report import get as get_reporter, shown
 
     minimum = Severity.parse(args.min_severity or DEFAULT_MIN_SEVERITY.get(fmt, "info"))
-    view = shown(result, minimum)  # type: ignore[arg-type]
+    view = shown(result, minimum)
     reporter = get_reporter(fmt)
     if path:
         from gozt_lint.fileio import write_output
@@ -297,21 +301,19 @@ def _write_report(result: object, fmt: str, path: str | None, args: argparse.Nam
         sys.stdout.flush()
 
 
-def _print_errors(result: object) -> None:
-    for e in getattr(result, "input_errors", []):
-        print(f"gozt-lint: error: {e}", file=sys.stderr)
-    for e in getattr(result, "internal_errors", []):
-        print(f"gozt-lint: error: {e}", file=sys.stderr)
+def _print_errors(result: Result) -> None:
+    for problem in [*map(str, result.input_errors), *result.internal_errors]:
+        print(f"gozt-lint: error: {problem}", file=sys.stderr)
 
 
-def apply_fixes(ctx: object, result: object, *, apply: bool) -> None:
+def apply_fixes(ctx: Context, result: Result, *, apply: bool) -> None:
     """--fix: quarantine the module-cache entries findings ask for (a hint otherwise)."""
-    findings = getattr(result, "findings", [])
+    findings = result.findings
     if not any(isinstance(f.data.get("fix"), dict) and f.data["fix"].get("kind") == "quarantine" for f in findings):
         return
     from gozt_lint.repair import entries_from_findings
 
-    entries = entries_from_findings(getattr(result, "findings", []))
+    entries = entries_from_findings(findings)
     if not entries:
         return
     if not apply:
@@ -323,7 +325,7 @@ def apply_fixes(ctx: object, result: object, *, apply: bool) -> None:
         return
     from gozt_lint.repair import gomodcache_root, print_moves, quarantine
 
-    moves = quarantine(gomodcache_root(ctx.env), entries, None, True)  # type: ignore[attr-defined]
+    moves = quarantine(gomodcache_root(ctx.env), entries, None, True)
     print_moves(moves, True, sys.stderr)
 
 
@@ -338,7 +340,7 @@ def cmd_lsp(argv: Sequence[str]) -> int:
 
 def _resolve(spec: str) -> Callable[[Sequence[str]], int]:
     mod, _, fn = spec.partition(":")
-    return getattr(importlib.import_module(mod), fn)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(mod), fn)
 
 
 # Handlers of the commands argparse parses here, imported when chosen.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from gozt_lint.cli import EXIT_OK
 from gozt_lint.errors import UsageError
@@ -65,10 +65,10 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _did_you_mean(word: str, choices: object) -> str:
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     import difflib
 
-    close = difflib.get_close_matches(word, list(choices), n=1)  # type: ignore[call-overload]
+    close = difflib.get_close_matches(word, list(choices), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
@@ -151,7 +151,7 @@ def cmd_snapshot(argv: Sequence[str]) -> int:
     config = load_config(Path(args.config) if args.config else discover(root))
     if args.output and args.output != "-":
         check_output(Path(args.output))
-    ctx = Context(cwd=cwd, options=Options(all=True), config=config)  # type: ignore[arg-type]
+    ctx = Context(cwd=cwd, options=Options(all=True), config=config)
     ctx.discover()
     if ctx.input_errors:
         raise ctx.input_errors[0]

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable, NamedTuple
 
 from gozt_lint.errors import UsageError
 from gozt_lint.finding import Severity
 
 
-def _tomllib():  # type: ignore[no-untyped-def]
+def _tomllib() -> ModuleType:
     # Imported on demand: most hook runs have no configuration file.
     if sys.version_info >= (3, 11):
         import tomllib
@@ -105,7 +106,7 @@ class Config:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Config) and all(getattr(self, k) == getattr(other, k) for k in self.FIELDS)
 
-    __hash__ = None  # type: ignore[assignment]  (mutable)
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable; object declares __hash__ a method
 
     def table(self, name: str) -> dict[str, Any]:
         value = self.raw.get(name, {})
@@ -208,10 +209,10 @@ def parse_config(raw: dict[str, Any], where: str, known_rules: set[str] | Callab
         if name not in ("ignore",) and name in raw and not isinstance(raw[name], dict):
             raise UsageError(f"{where}: [{name}] must be a table")
     for name, keys in TABLE_KEYS.items():
-        unknown = sorted(set(raw.get(name, {})) - set(keys))
-        if unknown:
+        unknown_keys = sorted(set(raw.get(name, {})) - set(keys))
+        if unknown_keys:
             known = f"known: {', '.join(keys)}" if keys else "it has no settings yet"
-            raise UsageError(f"{where}: [{name}] unknown key(s) {', '.join(unknown)} ({known})")
+            raise UsageError(f"{where}: [{name}] unknown key(s) {', '.join(unknown_keys)} ({known})")
     return cfg
 
 

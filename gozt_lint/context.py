@@ -67,7 +67,7 @@ class Options:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Options) and vars(self) == vars(other)
 
-    __hash__ = None  # type: ignore[assignment]  (mutable)
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable; object declares __hash__ a method
 
 
 class Unit(NamedTuple):
@@ -158,15 +158,15 @@ class Context:
         if not paths:
             gowork = self.active_gowork(self.cwd)
             gomod = find_upward(self.cwd, "go.mod")
-            if gomod is not None:
-                add(unit_for(gomod))  # type: ignore[arg-type]
-            if gowork is not None:
-                add(unit_for(gowork))  # type: ignore[arg-type]
+            for found in (gomod, gowork):
+                unit = unit_for(found) if found is not None else None
+                if unit is not None:
+                    add(unit)
         for raw in paths:
             p = (self.cwd / raw).absolute()
             if p.is_dir() and p.name not in ("go.sum", "go.mod", "go.work", "go.work.sum"):
-                for u in self._walk(p):
-                    add(u)
+                for walked in self._walk(p):
+                    add(walked)
                 continue
             u = unit_for(p)
             if u is None:

@@ -134,7 +134,7 @@ class GoEnv:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, GoEnv) and vars(self) == vars(other)
 
-    __hash__ = None  # type: ignore[assignment]  (mutable)
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable; object declares __hash__ a method
 
     def get(self, name: str) -> str:
         s = self.settings.get(name)

@@ -472,7 +472,7 @@ class Store:
         if rep is not None and (mv.path, mv.version) in rep.results:
             r = rep.results[(mv.path, mv.version)]
         else:
-            spec: dict[str, Any] = {"path": mv.path, "version": mv.version, "kind": "module", "files": {}, "extracted": tree}
+            spec: modcache.EntrySpec = {"path": mv.path, "version": mv.version, "kind": "module", "files": {}, "extracted": tree}
             if zpath:
                 spec["files"]["zip"] = zpath
             try:
@@ -964,7 +964,7 @@ class _UnitGraph:
                 self.zip_fetches.add(hit.mv)  # an Unknown: still a zip the go command fetches
             elif hit is not None and not hit.local:
                 self.zip_fetches.add(self.resolve(mv)[0])
-            return hit  # type: ignore[return-value]
+            return hit
         got = self._fetch(mv)
         self._fetched[mv] = got
         return got

@@ -29,7 +29,7 @@ import stat
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Sequence, TextIO
 
 from gozt_lint import module
 from gozt_lint.errors import UsageError
@@ -184,11 +184,11 @@ def entries_from_findings(findings: Sequence[object]) -> list[tuple[str, str]]:
     return out
 
 
-def print_moves(moves: list[Move], apply: bool, stream: object = None) -> None:
+def print_moves(moves: list[Move], apply: bool, stream: TextIO | None = None) -> None:
     out = stream or sys.stdout
     for m in moves:
         verb = "would move" if not apply else m.status
-        print(f"{verb}: {m.src} -> {m.dst}", file=out)  # type: ignore[arg-type]
+        print(f"{verb}: {m.src} -> {m.dst}", file=out)
 
 
 def gomodcache_root(env: GoEnv) -> Path:

@@ -97,8 +97,8 @@ def build(ctx: Context, *, cache: bool = False) -> dict[str, Any]:
     }
     go: dict[str, Any] = {"version": tc.go_version_output, "sha256": tc.go_sha256}
     if tc.goroot:
-        digest, files = ctx.once(_goroot_manifest)
-        go["goroot_sha256"], go["goroot_files"] = digest, files
+        digest, goroot_files = ctx.once(_goroot_manifest)
+        go["goroot_sha256"], go["goroot_files"] = digest, goroot_files
         rel = _release(ctx)
         if rel is not None:
             go["release"] = rel
@@ -362,8 +362,9 @@ def compare(ctx: Context, old: dict[str, Any], new: dict[str, Any]) -> Iterator[
         if rel not in old_graph or rel not in new_graph:
             lost_graph = lost_graph or rel not in new_graph
             now = f"{len(ng)} modules" if rel in new_graph else None
+            extra: dict[str, Any] = {"hint": "the graph could not be loaded offline; see the notes"} if now is None else {}
             yield drift(f"module graph of {rel}", f"{len(og)} modules" if rel in old_graph else None, now,
-                        file=str(root / rel), **({"hint": "the graph could not be loaded offline; see the notes"} if now is None else {}))
+                        file=str(root / rel), **extra)
             continue
         for path, o, n in each(og, ng):
             moved.add(path)

@@ -13,11 +13,11 @@ from pygls.uris import from_fs_path
 
 from gozt_lint.context import unit_for
 from gozt_lint.fileio import find_repo_root
-from gozt_lint.lsp.diagnostics import GoztLanguageServer, _diag_key
-from gozt_lint.lsp.edits import line_edit
-from gozt_lint.lsp.locate import split_lines
-from gozt_lint.lsp.place import kind_of
-from gozt_lint.lsp.state import CMD_ADD_IGNORE, CMD_QUARANTINE, DEFAULT_REASON, SOURCE, _norm, _units, doc_path
+from .diagnostics import GoztLanguageServer, _diag_key
+from .edits import line_edit
+from .locate import split_lines
+from .place import kind_of
+from .state import CMD_ADD_IGNORE, CMD_QUARANTINE, DEFAULT_REASON, SOURCE, _norm, _units, doc_path
 
 
 # -- code actions -------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ def _line_edit(ls: GoztLanguageServer, fix: dict[str, Any], expect: Any) -> type
 def _quarantine_fn() -> Any:
     # The module-cache repair may not be in this build yet.
     try:
-        from gozt_lint import repair  # type: ignore[attr-defined]
+        from gozt_lint import repair
     except ImportError:
         return None
     return getattr(repair, "quarantine", None)

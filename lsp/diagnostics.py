@@ -23,13 +23,13 @@ from lsprotocol import types
 
 from gozt_lint.context import Unit
 from gozt_lint.finding import Severity
-from gozt_lint.lsp import check as checks
-from gozt_lint.lsp import robust
-from gozt_lint.lsp import settings as settings_mod
-from gozt_lint.lsp.check import Outcome, Request
-from gozt_lint.lsp.incremental import SumCache
-from gozt_lint.lsp.place import DocView, Placed, place
-from gozt_lint.lsp.state import SOURCE, HeavyRun, ServerState, UnitState, _norm, _units, log
+from . import check as checks
+from . import robust
+from . import settings as settings_mod
+from .check import Outcome, Request
+from .incremental import SumCache
+from .place import DocView, Placed, place
+from .state import SOURCE, HeavyRun, ServerState, UnitState, _norm, _units, log
 
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -220,7 +220,7 @@ class GoztLanguageServer(ServerState):
         return self._heavy_sem
 
     async def _heavy(self, st: UnitState, run: HeavyRun, delay: float, s: settings_mod.Settings) -> None:
-        from gozt_lint.lsp.worker import Job
+        from .worker import Job
 
         loop = asyncio.get_running_loop()
         try:

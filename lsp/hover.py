@@ -10,13 +10,13 @@ from typing import Any
 from lsprotocol import types
 
 from gozt_lint.finding import Finding
-from gozt_lint.lsp import check as checks
-from gozt_lint.lsp import robust
-from gozt_lint.lsp.check import Request
-from gozt_lint.lsp.diagnostics import GoztLanguageServer
-from gozt_lint.lsp.locate import directive_modules
-from gozt_lint.lsp.place import DocView, kind_of
-from gozt_lint.lsp.state import _codepoints, _units, doc_path
+from . import check as checks
+from . import robust
+from .check import Request
+from .diagnostics import GoztLanguageServer
+from .locate import directive_modules
+from .place import DocView, kind_of
+from .state import _codepoints, _units, doc_path
 
 
 # -- hover --------------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def toolchain_directive_at(view: DocView, line: int) -> tuple[str, str] | None:
 
 
 def _toolchain_markdown(req: Request, environ: dict[str, str], config: Any, directive: tuple[str, str], findings: list[Finding]) -> str:
-    from gozt_lint.lsp import toolchain_provenance
+    from . import toolchain_provenance
     from gozt_lint.context import Context, Options
 
     ctx = Context(cwd=Path(req.cwd), options=Options(paths=req.paths, online=req.online, go=req.go), config=config, environ=environ)
@@ -106,7 +106,7 @@ def _toolchain_markdown(req: Request, environ: dict[str, str], config: Any, dire
 def _provenance_markdown(
     req: Request, environ: dict[str, str], config: Any, target: tuple[str, str], findings: list[Finding], rules_run: list[str]
 ) -> str:
-    from gozt_lint.lsp import provenance
+    from . import provenance
     from gozt_lint.context import Context, Options
 
     ctx = Context(

@@ -22,12 +22,12 @@ from typing import Any, Sequence
 
 from lsprotocol import types
 
-from gozt_lint.lsp import robust
-from gozt_lint.lsp import settings as settings_mod
-from gozt_lint.lsp import actions, hover
-from gozt_lint.lsp.diagnostics import GoztLanguageServer
-from gozt_lint.lsp.place import kind_of
-from gozt_lint.lsp.state import CMD_ADD_IGNORE, CMD_QUARANTINE, CMD_RECHECK, WATCH_GLOBS, _safe, doc_path, log
+from . import robust
+from . import settings as settings_mod
+from . import actions, hover
+from .diagnostics import GoztLanguageServer
+from .place import kind_of
+from .state import CMD_ADD_IGNORE, CMD_QUARANTINE, CMD_RECHECK, WATCH_GLOBS, _safe, doc_path, log
 
 server = GoztLanguageServer()
 

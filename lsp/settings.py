@@ -9,7 +9,7 @@ pick families; ``go`` and ``online`` come from the user's editor settings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 SECTION = "goztLint"
 
@@ -57,7 +57,7 @@ def project_section(lsp_table: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in lsp_table.items() if k in PROJECT_KEYS}
 
 
-def merge(layers: list[Mapping[str, Any]], known_families: set[str], known_rules: set[str] | None = None) -> Settings:
+def merge(layers: Sequence[Mapping[str, Any]], known_families: set[str], known_rules: set[str] | None = None) -> Settings:
     s = Settings()
     for layer in layers:
         for key, value in layer.items():

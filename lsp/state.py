@@ -28,12 +28,12 @@ from pygls.uris import to_fs_path
 from gozt_lint import __version__
 from gozt_lint.context import Unit, unit_for
 from gozt_lint.finding import Finding
-from gozt_lint.lsp import check as checks
-from gozt_lint.lsp import robust
-from gozt_lint.lsp import settings as settings_mod
-from gozt_lint.lsp.check import Outcome, Request
-from gozt_lint.lsp.incremental import SumCache
-from gozt_lint.lsp.place import DocView, kind_of
+from . import check as checks
+from . import robust
+from . import settings as settings_mod
+from .check import Outcome, Request
+from .incremental import SumCache
+from .place import DocView, kind_of
 
 log = logging.getLogger("gozt_lint.lsp")
 
@@ -158,7 +158,7 @@ class ServerState(LanguageServer):
         if caps is None:
             return default
         try:
-            return get_capability(caps, path, default)  # type: ignore[call-overload]
+            return get_capability(caps, path, default)
         except Exception:
             return default
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from gozt_lint import gover
-from gozt_lint.lsp.provenance import _cell, _md
+from .provenance import _cell, _md
 
 if TYPE_CHECKING:
     from gozt_lint.context import Context

@@ -13,7 +13,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from gozt_lint import gover
 from gozt_lint.finding import Finding, Severity, Span, finding
@@ -61,7 +61,7 @@ def _origin(s: Setting) -> str:
     return "set in the GOENV file"
 
 
-def at(s: Setting, message: str, **data: object) -> Finding:
+def at(s: Setting, message: str, **data: Any) -> Finding:
     """A finding about setting ``s``: at its file line, or (environment, default)
     without a file, saying where the value came from."""
     data.setdefault("variable", s.name)
@@ -329,7 +329,7 @@ def goflags_unsafe(ctx: Context) -> Iterator[Finding]:
 # -- toolchain switching ----------------------------------------------------------------
 
 
-def _go_and_toolchain(ctx: Context, unit: object) -> tuple[tuple[str, int | None] | None, tuple[str, int | None] | None]:
+def _go_and_toolchain(ctx: Context, unit: Unit) -> tuple[tuple[str, int | None] | None, tuple[str, int | None] | None]:
     """The go and toolchain lines of a go.mod/go.work: (value, line) each, or None.
 
     From the parsed file (gozt_lint.modfile). When it can't be parsed, the go
@@ -338,7 +338,7 @@ def _go_and_toolchain(ctx: Context, unit: object) -> tuple[tuple[str, int | None
     """
     mf = None
     try:
-        mf = ctx.modfile(unit)  # type: ignore[arg-type]
+        mf = ctx.modfile(unit)
     except Exception:  # an unparseable file; gomod-syntax reports it
         mf = None
     if mf is not None:
@@ -347,7 +347,7 @@ def _go_and_toolchain(ctx: Context, unit: object) -> tuple[tuple[str, int | None
         tv = getattr(tc, "version", None) if tc is not None else None
         if gv or tv or not getattr(mf, "errors", None):
             return (gv, _line(go)) if gv else None, (tv, _line(tc)) if tv else None
-    data = ctx.read(unit.main)  # type: ignore[attr-defined]
+    data = ctx.read(unit.main)
     if data is None:
         return None, None
     return gover.gomod_lookup(data, "go"), gover.gomod_lookup(data, "toolchain")

@@ -275,7 +275,7 @@ def _check_lines(ctx: Context, rep: Report, client: sc.Client, sum_lines: list[t
     for file, ln in sum_lines:
         mv = f"{ln.path}@{ln.version}"
         suffix = "/go.mod" if ln.gomod else ""
-        where = {"file": file, "span": ln.span, "module": ln.path, "version": ln.version}
+        where: dict[str, Any] = {"file": file, "span": ln.span, "module": ln.path, "version": ln.version}
         if not uses_sumdb(ln.path, rep.nosumdb):
             rep.lines_excluded += 1
             if private and match_patterns(private, ln.path):
