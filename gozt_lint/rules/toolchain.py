@@ -12,7 +12,7 @@ from gozt_lint.finding import Finding, Severity, finding
 from gozt_lint.rules import rule
 
 if TYPE_CHECKING:
-    from gozt_lint import toolchain
+    from gozt_lint import goimports, toolchain
     from gozt_lint.context import Context
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -496,6 +496,12 @@ def xmod_sumdb_advisory(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _imports_cache(ctx: Context) -> goimports.ImportsCache:
+    from gozt_lint import goimports
+
+    return goimports.ImportsCache()
+
+
 def _xmod_use(ctx: Context, unit: object, mf: object, targets: set[str]) -> tuple[dict[str, str], str] | None:
     """({affected x/mod package: the package importing it}, how that was found), or None
     when the build does not use them (or it could not be told: a note says so)."""
@@ -531,7 +537,14 @@ def _xmod_use(ctx: Context, unit: object, mf: object, targets: set[str]) -> tupl
             return main_pkgs[pkg]
         if pkg == main_path or pkg.startswith(main_path + "/"):
             return False
-        best = max((m for m in build if pkg == m or pkg.startswith(m + "/")), key=len, default=None)
+        # The longest module path of the build list that is pkg or a prefix of it
+        # ending at a '/': its prefixes, longest first.
+        best, cut = None, len(pkg)
+        while cut > 0:
+            if pkg[:cut] in build:
+                best = pkg[:cut]
+                break
+            cut = pkg.rfind("/", 0, cut)
         if best is None:
             return False  # no module of the build list provides it (a go.mod before go 1.17 may not list it)
         root = build[best]
@@ -541,7 +554,7 @@ def _xmod_use(ctx: Context, unit: object, mf: object, targets: set[str]) -> tupl
         return sub if os.path.isdir(sub) else False
 
     roots = [*main_pkgs, *(t.path for t in mf.tool)]  # type: ignore[attr-defined]
-    got = goimports.reach(roots, locate, targets)
+    got = goimports.reach(roots, locate, targets, ctx.once(_imports_cache))
     if got.found:
         return dict(got.found), "found in the Go source, offline"
     if got.unknown:
