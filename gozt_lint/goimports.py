@@ -165,12 +165,21 @@ class ImportsCache:
 
     def __init__(self) -> None:
         self._by_dir: dict[str, set[str] | None] = {}
+        self._isdir: dict[str, bool] = {}
 
     def __call__(self, directory: str) -> set[str] | None:
         try:
             return self._by_dir[directory]
         except KeyError:
             got = self._by_dir[directory] = package_imports(directory)
+            return got
+
+    def isdir(self, path: str) -> bool:
+        """os.path.isdir, asked once per run for each path."""
+        try:
+            return self._isdir[path]
+        except KeyError:
+            got = self._isdir[path] = os.path.isdir(path)
             return got
 
 

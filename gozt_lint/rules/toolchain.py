@@ -518,6 +518,7 @@ def _xmod_use(ctx: Context, unit: object, mf: object, targets: set[str]) -> tupl
         return (hits, "listed in vendor/modules.txt") if hits else None
     main_path = mf.module.path  # type: ignore[attr-defined]
     cache = ctx.env.get("GOMODCACHE")
+    seen = ctx.once(_imports_cache)  # (shared by the go.mod units of this run)
     build: dict[str, str | bool | None] = {}  # module path -> its source directory
     for r in mf.require:  # type: ignore[attr-defined]
         rep = mf.replacement(r.path, r.version)  # type: ignore[attr-defined]
@@ -529,7 +530,7 @@ def _xmod_use(ctx: Context, unit: object, mf: object, targets: set[str]) -> tupl
             where = os.path.join(cache, f"{escape_path(path)}@{escape_version(version or '')}") if cache else None
         except ValueError:
             where = None
-        build[r.path] = where if where and os.path.isdir(where) else None
+        build[r.path] = where if where and seen.isdir(where) else None
     main_pkgs = goimports.module_packages(d, main_path)
 
     def locate(pkg: str) -> str | bool | None:
@@ -551,10 +552,10 @@ def _xmod_use(ctx: Context, unit: object, mf: object, targets: set[str]) -> tupl
         if not isinstance(root, str):
             return None
         sub = os.path.join(root, *pkg[len(best) :].split("/")) if pkg != best else root
-        return sub if os.path.isdir(sub) else False
+        return sub if seen.isdir(sub) else False
 
     roots = [*main_pkgs, *(t.path for t in mf.tool)]  # type: ignore[attr-defined]
-    got = goimports.reach(roots, locate, targets, ctx.once(_imports_cache))
+    got = goimports.reach(roots, locate, targets, seen)
     if got.found:
         return dict(got.found), "found in the Go source, offline"
     if got.unknown:
