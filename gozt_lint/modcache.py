@@ -774,16 +774,15 @@ class Hashing:
             self._futures.append(fut)
 
     def _run_batch(self, specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [_safe(lambda s=s: verify_entry(s, self.memo)) for s in specs]
+        return [_safe(functools.partial(verify_entry, s, self.memo)) for s in specs]
 
     def _store(self, b: int, got: list[dict[str, Any]]) -> None:
         with self.lock:
-            fresh = [i for i in self._batches[b] if self.results[i] is None]
-            for i, r in zip(self._batches[b], got):
-                if self.results[i] is None:
-                    self.results[i] = r
+            fresh = [(i, r) for i, r in zip(self._batches[b], got) if self.results[i] is None]
+            for i, r in fresh:
+                self.results[i] = r
             if self.progress is not None:
-                self.progress.update(len(fresh), sum(int(self.results[i].get("bytes", 0)) for i in fresh))  # type: ignore[union-attr]
+                self.progress.update(len(fresh), sum(int(r.get("bytes", 0)) for _, r in fresh))
 
     def _done(self, b: int, fut: cf.Future[list[dict[str, Any]]]) -> None:
         if fut.cancelled() or fut.exception() is not None:
@@ -992,12 +991,16 @@ def _zip_lines(ctx: Context) -> set[tuple[str, str]]:
     # Only an order of work, so a rough reading will do, and quietly: the rules read
     # and parse these files themselves and report what is wrong with them.
     out: set[tuple[str, str]] = set()
+    seen: set[bytes] = set()  # (a monorepo's units often carry copies of one go.sum)
     for unit in [*ctx.modules, *ctx.workspaces]:
         try:
             data = read_input(unit.sum) if os.path.lexists(unit.sum) else None
         except (InputError, OSError):
             continue
-        for line in (data or b"").decode("utf-8", "replace").splitlines():
+        if not data or data in seen:
+            continue
+        seen.add(data)
+        for line in data.decode("utf-8", "replace").splitlines():
             f = line.split()
             if len(f) == 3 and not f[1].endswith("/go.mod"):
                 out.add((f[0], f[1]))
