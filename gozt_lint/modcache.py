@@ -731,8 +731,12 @@ class Hashing:
         jobs: int | None = None,
         pool: str | None = None,
         progress: Progress | None = None,
+        helper: bool = False,
     ) -> None:
         self.specs = specs
+        # helper: the calling thread hashes too (in finish(), once it has run the
+        # rest of the run), so the pool leaves it a core: one worker fewer.
+        self.helper = helper
         self.memo = memo
         self.progress = progress
         self.results: list[dict[str, Any] | None] = [None] * len(specs)
@@ -752,6 +756,8 @@ class Hashing:
             self._batches = [[i] for i in order]
             self._batch_of = {i: b for b, i in enumerate(order)}
             return
+        if helper:
+            jobs -= 1
         if pool == "thread":
             self._ex = cf.ThreadPoolExecutor(max_workers=jobs)
             size = 1
@@ -816,6 +822,13 @@ class Hashing:
     def finish(self) -> list[dict[str, Any]]:
         """Every result, in spec order; the memo updates stored in one transaction."""
         try:
+            if self.helper:
+                # Take batches back from the end of the queue while the pool works
+                # from its front, until they meet.
+                for b in reversed(range(len(self._futures))):
+                    if not self._futures[b].cancel():
+                        break
+                    self._ensure(b, take_back=True)
             for b in range(len(self._batches)):
                 self._ensure(b, take_back=False)
         finally:
@@ -862,6 +875,7 @@ class Verification:
         pool: str | None = None,
         progress: bool = False,
         first: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+        helper: bool = False,
     ) -> None:
         self.t0 = time.monotonic()
         lay = scan_layout(root)
@@ -879,7 +893,7 @@ class Verification:
         self.hits0, self.misses0 = memo.hits, memo.misses
         self.done = False
         try:
-            self.hashing = Hashing(specs, memo, jobs=jobs, pool=pool, progress=self.prog)
+            self.hashing = Hashing(specs, memo, jobs=jobs, pool=pool, progress=self.prog, helper=helper)
         except BaseException:
             self.prog.close()
             raise
@@ -976,6 +990,7 @@ def prestart(ctx: Context) -> None:
             st.v = Verification(
                 resolve_root(root), m, goroot=env.goroot, goflags=env.get("GOFLAGS"),
                 jobs=ctx.options.jobs, progress=bool(ctx.options.progress), first=_zip_lines(ctx),
+                helper=True,
             )
         except BaseException:
             m.close()

@@ -32,12 +32,13 @@ def _plain(results: dict[tuple[str, str], dict]) -> dict[tuple[str, str], dict]:
     return {k: {f: v for f, v in r.items() if f != "bytes"} for k, r in results.items()}
 
 
-@pytest.mark.parametrize("pool", ["process", "thread"])
-def test_early_entries_match_the_whole_verification(tmp_path: Path, pool: str) -> None:
+@pytest.mark.parametrize("pool, jobs, helper", [("process", 2, False), ("thread", 2, False), ("process", 2, True), ("thread", 3, True)])
+def test_early_entries_match_the_whole_verification(tmp_path: Path, pool: str, jobs: int, helper: bool) -> None:
+    # helper: the caller takes batches back from the end of the queue in report().
     root = tmp_path / "mod"
     keys = _cache(root)
     want = modcache.verify(str(root), Memo(None, None), jobs=1)
-    v = modcache.Verification(str(root), Memo(None, None), jobs=2, pool=pool)
+    v = modcache.Verification(str(root), Memo(None, None), jobs=jobs, pool=pool, helper=helper)
     try:
         # The last batches are still queued: taken back and computed here.
         early = {k: v.entry(k) for k in [keys[0], keys[-1], keys[N // 2]]}
