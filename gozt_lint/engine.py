@@ -114,6 +114,33 @@ def run(ctx: Context, rules: list[Rule] | None = None) -> Result:
         rules = select_rules(ctx)
     if not ctx.units and not ctx.input_errors:
         ctx.discover()
+    started = _prestart(ctx, rules)
+    try:
+        return _run(ctx, rules)
+    finally:
+        if started:
+            from gozt_lint import modcache
+
+            modcache.abandon(ctx)
+
+
+def _prestart(ctx: Context, rules: list[Rule]) -> bool:
+    """Start hashing the module cache in its worker pool before the first rule, when
+    the modcache family will need it: the rules before it (and the module graph,
+    which asks for single entries) run meanwhile instead of waiting. Any failure
+    here is left for the rules to meet and report as they would have."""
+    if not any(r.family == "modcache" for r in rules):
+        return False
+    from gozt_lint import modcache
+
+    try:
+        modcache.prestart(ctx)
+    except Exception:
+        return False
+    return True
+
+
+def _run(ctx: Context, rules: list[Rule]) -> Result:
     result = Result(root=str(ctx.root))
     raw: list[Finding] = []
     for r in rules:

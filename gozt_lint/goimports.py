@@ -158,6 +158,31 @@ def package_imports(directory: str) -> set[str] | None:
     return out if found else None
 
 
+class ImportsCache:
+    """:func:`package_imports` remembered by directory for one run: the go.mod units
+    of a monorepo reach the same dependency packages, each read once per run (never
+    across runs: a checkout or cache directory may change between them)."""
+
+    def __init__(self) -> None:
+        self._by_dir: dict[str, set[str] | None] = {}
+        self._isdir: dict[str, bool] = {}
+
+    def __call__(self, directory: str) -> set[str] | None:
+        try:
+            return self._by_dir[directory]
+        except KeyError:
+            got = self._by_dir[directory] = package_imports(directory)
+            return got
+
+    def isdir(self, path: str) -> bool:
+        """os.path.isdir, asked once per run for each path."""
+        try:
+            return self._isdir[path]
+        except KeyError:
+            got = self._isdir[path] = os.path.isdir(path)
+            return got
+
+
 def module_packages(root: str, module_path: str) -> dict[str, str]:
     """import path -> directory of every package of the module rooted at ``root``."""
     out: dict[str, str] = {}
@@ -193,10 +218,13 @@ def reach(
     roots: Iterable[str],
     locate: Callable[[str], str | None | bool],
     targets: set[str],
+    imports_of: Callable[[str], set[str] | None] = package_imports,
 ) -> Reach:
     """Walk the imports from ``roots`` (import paths) until every target package is
     found or nothing is left. ``locate(import path)`` gives the package's directory,
-    None when its module's source is unavailable, False when no module provides it."""
+    None when its module's source is unavailable, False when no module provides it.
+    ``imports_of(directory)`` reads a package's imports (an :class:`ImportsCache`
+    shares the reads between several walks of one run)."""
     out = Reach()
     seen: set[str] = set()
     todo = [(r, "") for r in roots]
@@ -215,7 +243,7 @@ def reach(
             continue
         if where is False:
             continue
-        imports = package_imports(str(where))
+        imports = imports_of(str(where))
         out.packages += 1
         for imp in sorted(imports or ()):
             if imp not in seen or imp in targets:

@@ -466,12 +466,11 @@ class Store:
         (the whole cache when that family runs, else just this entry, memoized)."""
         from gozt_lint import modcache
 
-        rep = None
+        r = None
         if "modcache" in (self.ctx.families or ()):
-            rep = modcache.for_context(self.ctx)
-        if rep is not None and (mv.path, mv.version) in rep.results:
-            r = rep.results[(mv.path, mv.version)]
-        else:
+            # (This entry as soon as it is hashed, not the whole cache.)
+            r = modcache.entry_result(self.ctx, (mv.path, mv.version))
+        if r is None:
             spec: modcache.EntrySpec = {"path": mv.path, "version": mv.version, "kind": "module", "files": {}, "extracted": tree}
             if zpath:
                 spec["files"]["zip"] = zpath

@@ -69,6 +69,7 @@ class EntrySpec(TypedDict, total=False):
     extracted: str | None
     fips_zip: str  # GOROOT/lib/fips140/<version>.zip, for a GOFIPS140 snapshot
     _size: int  # Entry.size_hint, to schedule the biggest first
+    _first: bool  # asked for early (what the module graph reads): hashed first
 
 
 class ZiphashResult(TypedDict):
@@ -772,40 +773,146 @@ def run_specs(
     progress: Progress | None = None,
 ) -> list[EntryResult]:
     """verify_entry over every spec, in parallel; results in spec order."""
-    jobs = jobs or default_jobs()
-    pool = pool or os.environ.get("GOZT_LINT_POOL", "") or "process"
-    results: list[EntryResult | None] = [None] * len(specs)
-    # Biggest first, so one large module doesn't finish last on its own.
-    order = sorted(range(len(specs)), key=lambda i: -specs[i].get("_size", 0))
+    return Hashing(specs, memo, jobs=jobs, pool=pool, progress=progress).finish()
 
-    def done(i: int, r: EntryResult) -> None:
-        results[i] = r
-        if progress is not None:
-            progress.update(1, int(r.get("bytes", 0)))
 
-    if jobs <= 1 or len(specs) < 8:
-        for i in order:
-            done(i, _safe(functools.partial(verify_entry, specs[i], memo)))
-    elif pool == "thread":
-        with cf.ThreadPoolExecutor(max_workers=jobs) as ex:
-            futs = {ex.submit(_safe, functools.partial(verify_entry, specs[i], memo)): i for i in order}
-            for f in cf.as_completed(futs):
-                done(futs[f], f.result())
-    else:
-        import multiprocessing
+class Hashing:
+    """verify_entry over every spec, started at once in a pool and collected later.
 
-        ctxm = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else "fork")
-        memo_path = str(memo.path) if memo.enabled and memo.path else None
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctxm, initializer=_worker_init, initargs=(memo_path,)) as pex:
-            chunk = max(1, min(16, len(specs) // (jobs * 8)))
-            for i, res in zip(order, pex.map(_worker_run, [specs[i] for i in order], chunksize=chunk)):
-                done(i, res)
-    updates = [(k, v) for r in results if r for k, v in r.get("memo", ())]
-    memo.set_many(updates)
-    for r in results:
-        if r is not None:
-            r.pop("memo", None)
-    return [r or {} for r in results]
+    Between the start and :meth:`finish`, :meth:`get` answers for one spec: from
+    the pool when a worker has it or had it, or computed right here when its batch
+    has not been handed to a worker yet (taken back from the queue, so nothing is
+    hashed twice). That lets the module graph read the few entries it needs while
+    the pool hashes the whole cache, instead of waiting for all of it."""
+
+    def __init__(
+        self,
+        specs: list[EntrySpec],
+        memo: Memo,
+        *,
+        jobs: int | None = None,
+        pool: str | None = None,
+        progress: Progress | None = None,
+        helper: bool = False,
+    ) -> None:
+        self.specs = specs
+        # helper: the calling thread hashes too (in finish(), once it has run the
+        # rest of the run), so the pool leaves it a core: one worker fewer.
+        self.helper = helper
+        self.memo = memo
+        self.progress = progress
+        self.results: list[EntryResult | None] = [None] * len(specs)
+        self.lock = threading.Lock()
+        self._local = threading.Lock()  # one batch computed here at a time
+        self._ex: cf.Executor | None = None
+        self._batches: list[list[int]] = []
+        self._futures: list[cf.Future[list[EntryResult]]] = []
+        self._batch_of: dict[int, int] = {}
+        self._finished = False
+        jobs = jobs or default_jobs()
+        pool = pool or os.environ.get("GOZT_LINT_POOL", "") or "process"
+        # Those asked for early first (``_first``: what the module graph will read),
+        # then biggest first, so one large module doesn't finish last on its own.
+        order = sorted(range(len(specs)), key=lambda i: (not specs[i].get("_first"), -specs[i].get("_size", 0)))
+        if jobs <= 1 or len(specs) < 8:
+            self._batches = [[i] for i in order]
+            self._batch_of = {i: b for b, i in enumerate(order)}
+            return
+        if helper:
+            jobs -= 1
+        if pool == "thread":
+            self._ex = cf.ThreadPoolExecutor(max_workers=jobs)
+            size = 1
+            fn: Callable[[list[EntrySpec]], list[EntryResult]] = self._run_batch
+        else:
+            import multiprocessing
+
+            ctxm = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else "fork")
+            memo_path = str(memo.path) if memo.enabled and memo.path else None
+            self._ex = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctxm, initializer=_worker_init, initargs=(memo_path,))
+            size = max(1, min(16, len(specs) // (jobs * 8)))
+            fn = _worker_batch
+        for b, start in enumerate(range(0, len(order), size)):
+            batch = order[start : start + size]
+            self._batches.append(batch)
+            for i in batch:
+                self._batch_of[i] = b
+            fut = self._ex.submit(fn, [specs[i] for i in batch])
+            fut.add_done_callback(functools.partial(self._done, b))
+            self._futures.append(fut)
+
+    def _run_batch(self, specs: list[EntrySpec]) -> list[EntryResult]:
+        return [_safe(functools.partial(verify_entry, s, self.memo)) for s in specs]
+
+    def _store(self, b: int, got: list[EntryResult]) -> None:
+        with self.lock:
+            fresh = [(i, r) for i, r in zip(self._batches[b], got) if self.results[i] is None]
+            for i, r in fresh:
+                self.results[i] = r
+            if self.progress is not None:
+                self.progress.update(len(fresh), sum(int(r.get("bytes", 0)) for _, r in fresh))
+
+    def _done(self, b: int, fut: cf.Future[list[EntryResult]]) -> None:
+        if fut.cancelled() or fut.exception() is not None:
+            return  # taken back (computed by get), or raised to whoever waits for it
+        self._store(b, fut.result())
+
+    def _ensure(self, b: int, *, take_back: bool) -> None:
+        if all(self.results[i] is not None for i in self._batches[b]):
+            return
+        if b < len(self._futures):
+            fut = self._futures[b]
+            if not fut.cancelled() and not (take_back and fut.cancel()):
+                try:
+                    got = fut.result()  # raises what the pool raised, as before
+                except cf.CancelledError:
+                    pass  # taken back meanwhile by another thread: computed below
+                else:
+                    self._store(b, got)
+                    return
+        with self._local:
+            if any(self.results[i] is None for i in self._batches[b]):
+                self._store(b, self._run_batch([self.specs[i] for i in self._batches[b]]))
+
+    def get(self, i: int) -> EntryResult:
+        """The result of spec ``i`` (waiting for its worker, or computing it here)."""
+        self._ensure(self._batch_of[i], take_back=True)
+        r = self.results[i]
+        assert r is not None
+        return r
+
+    def finish(self) -> list[EntryResult]:
+        """Every result, in spec order; the memo updates stored in one transaction."""
+        try:
+            if self.helper:
+                # Take batches back from the end of the queue while the pool works
+                # from its front, until they meet.
+                for b in reversed(range(len(self._futures))):
+                    if not self._futures[b].cancel():
+                        break
+                    self._ensure(b, take_back=True)
+            for b in range(len(self._batches)):
+                self._ensure(b, take_back=False)
+        finally:
+            self.close()
+        if not self._finished:
+            self._finished = True
+            updates = [(k, v) for r in self.results if r for k, v in r.get("memo", ())]
+            self.memo.set_many(updates)
+            for r in self.results:
+                if r is not None:
+                    r.pop("memo", None)
+        return [r or {} for r in self.results]
+
+    def close(self) -> None:
+        """Stop the pool (pending batches are dropped)."""
+        if self._ex is not None:
+            self._ex.shutdown(wait=True, cancel_futures=True)
+            self._ex = None
+
+
+def _worker_batch(specs: list[EntrySpec]) -> list[EntryResult]:
+    return [_worker_run(s) for s in specs]
 
 
 def _safe(fn: Callable[[], EntryResult]) -> EntryResult:
@@ -813,6 +920,73 @@ def _safe(fn: Callable[[], EntryResult]) -> EntryResult:
         return fn()
     except Exception as e:
         return {"bytes": 0, "memo": [], "crash": f"{type(e).__name__}: {e}"}
+
+
+class Verification:
+    """:func:`verify` begun: the layout walked and the hashing running in a pool;
+    :meth:`entry` answers for one module version early, :meth:`report` waits for all."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        memo: Memo,
+        *,
+        goroot: str | None = None,
+        goflags: str = "",
+        jobs: int | None = None,
+        pool: str | None = None,
+        progress: bool = False,
+        first: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+        helper: bool = False,
+    ) -> None:
+        self.t0 = time.monotonic()
+        lay = scan_layout(root)
+        self.rep = Report(Path(root), lay, fips_sums=fips_sums(goroot), modcacherw=_modcacherw(goflags))
+        self.entries = sorted(lay.entries.values(), key=lambda e: (e.path, e.version))
+        self.index = {e.key: i for i, e in enumerate(self.entries)}
+        specs = []
+        for e in self.entries:
+            s = _spec(e, goroot)
+            s["_size"] = e.size_hint()
+            s["_first"] = e.key in first
+            specs.append(s)
+        self.prog = Progress(len(specs), sum(s["_size"] for s in specs), progress)
+        self.memo = memo
+        self.hits0, self.misses0 = memo.hits, memo.misses
+        self.done = False
+        try:
+            self.hashing = Hashing(specs, memo, jobs=jobs, pool=pool, progress=self.prog, helper=helper)
+        except BaseException:
+            self.prog.close()
+            raise
+
+    def entry(self, key: tuple[str, str]) -> EntryResult | None:
+        """The result for one cached module version (None: not in the cache)."""
+        i = self.index.get(key)
+        if i is None:
+            return None
+        if self.done:
+            return self.rep.results[key]
+        r = self.hashing.get(i)
+        # (Without the memo updates finish() stores; the dict is the one the report holds.)
+        return r
+
+    def report(self) -> Report:
+        if not self.done:
+            try:
+                results = self.hashing.finish()
+            finally:
+                self.prog.close()
+            for e, r in zip(self.entries, results):
+                self.rep.results[e.key] = r
+            self.rep.memo_hits, self.rep.memo_misses = self.memo.hits - self.hits0, self.memo.misses - self.misses0
+            self.rep.elapsed = time.monotonic() - self.t0
+            self.done = True
+        return self.rep
+
+    def close(self) -> None:
+        self.hashing.close()
+        self.prog.close()
 
 
 def verify(
@@ -825,27 +999,7 @@ def verify(
     pool: str | None = None,
     progress: bool = False,
 ) -> Report:
-    t0 = time.monotonic()
-    lay = scan_layout(root)
-    rep = Report(Path(root), lay, fips_sums=fips_sums(goroot), modcacherw=_modcacherw(goflags))
-    entries = sorted(lay.entries.values(), key=lambda e: (e.path, e.version))
-    specs = []
-    for e in entries:
-        s = _spec(e, goroot)
-        s["_size"] = e.size_hint()
-        specs.append(s)
-    total_bytes = sum(s["_size"] for s in specs)
-    prog = Progress(len(specs), total_bytes, progress)
-    hits0, misses0 = memo.hits, memo.misses
-    try:
-        results = run_specs(specs, memo, jobs=jobs, pool=pool, progress=prog)
-    finally:
-        prog.close()
-    for e, r in zip(entries, results):
-        rep.results[e.key] = r
-    rep.memo_hits, rep.memo_misses = memo.hits - hits0, memo.misses - misses0
-    rep.elapsed = time.monotonic() - t0
-    return rep
+    return Verification(root, memo, goroot=goroot, goflags=goflags, jobs=jobs, pool=pool, progress=progress).report()
 
 
 def resolve_root(root: str) -> str:
@@ -860,37 +1014,165 @@ def for_context(ctx: Context) -> Report | None:
     return ctx.once(_for_context)
 
 
+class _Started:
+    """The run's verification begun ahead of the rules (see :func:`prestart`)."""
+
+    def __init__(self) -> None:
+        self.v: Verification | None = None
+        self.memo_notes: list[str] = []
+        self.announced = False
+        self.lock = threading.Lock()
+
+
+def _started(ctx: Context) -> _Started:
+    return _Started()
+
+
+_start_lock = threading.Lock()
+
+
+def prestart(ctx: Context) -> None:
+    """Begin hashing the module cache in the pool now, while the rules before the
+    modcache family run; :func:`for_context` and :func:`entry_result` collect it.
+    What the run says (notes, counts) is said where it was said without this."""
+    with _start_lock:
+        st = ctx.once(_started)
+        if st.v is not None or st.announced:
+            return
+        root = _usable_root(ctx)
+        if root is None:
+            return
+        from gozt_lint import memo as memo_mod
+
+        env = ctx.env
+        # A store of its own, so that opening it says nothing yet: the notes are
+        # replayed where the run's memo is opened (the same text, said once).
+        m = memo_mod.open_memo(ctx.environ, enabled=bool(getattr(ctx.options, "memo", True)), note=st.memo_notes.append)
+        try:
+            st.v = Verification(
+                resolve_root(root), m, goroot=env.goroot, goflags=env.get("GOFLAGS"),
+                jobs=ctx.options.jobs, progress=bool(ctx.options.progress), first=_zip_lines(ctx),
+                helper=True,
+            )
+        except BaseException:
+            m.close()
+            raise
+
+
+def _zip_lines(ctx: Context) -> set[tuple[str, str]]:
+    """Module versions with a zip hash in a go.sum in scope: the ones whose files the
+    module graph reads (packages are loaded from them), hashed first."""
+    from gozt_lint.errors import InputError
+    from gozt_lint.fileio import read_input
+
+    # Only an order of work, so a rough reading will do, and quietly: the rules read
+    # and parse these files themselves and report what is wrong with them.
+    out: set[tuple[str, str]] = set()
+    seen: set[bytes] = set()  # (a monorepo's units often carry copies of one go.sum)
+    for unit in [*ctx.modules, *ctx.workspaces]:
+        try:
+            data = read_input(unit.sum) if os.path.lexists(unit.sum) else None
+        except (InputError, OSError):
+            continue
+        if not data or data in seen:
+            continue
+        seen.add(data)
+        for line in data.decode("utf-8", "replace").splitlines():
+            f = line.split()
+            if len(f) == 3 and not f[1].endswith("/go.mod"):
+                out.add((f[0], f[1]))
+    return out
+
+
+def abandon(ctx: Context) -> None:
+    """Stop a started verification nobody collected (the end of a run)."""
+    st = ctx.once(_started)
+    if st.v is not None and not st.v.done:
+        st.v.close()
+        st.v.memo.close()
+
+
+def entry_result(ctx: Context, key: tuple[str, str]) -> EntryResult | None:
+    """The modcache family's result for one cached module version (None when the
+    cache does not hold it), without waiting for the rest of the cache when the
+    verification was started ahead (:func:`prestart`)."""
+    st = ctx.once(_started)
+    if st.v is not None and not st.v.done:
+        _announce(ctx, st)
+        if not st.v.done:
+            return st.v.entry(key)
+    rep = for_context(ctx)
+    return rep.results.get(key) if rep is not None else None
+
+
+def _usable_root(ctx: Context) -> str | None:
+    root = ctx.env.get("GOMODCACHE")
+    return root if root and os.path.isabs(root) else None
+
+
+def _announce(ctx: Context, st: _Started) -> None:
+    """The first part of what :func:`_for_context` says, in its order."""
+    with st.lock:
+        if st.announced:
+            return
+        st.announced = True
+    from gozt_lint import memo as memo_mod
+
+    assert st.v is not None
+    ctx.verified("module_versions", 0)
+    ctx.verified("module_versions_cached", 0)
+    memo_mod.for_context(ctx)
+    for text in st.memo_notes:
+        ctx.note(text)
+    _layout_notes(ctx, st.v.rep, ctx.env.get("GOMODCACHE"))
+
+
+def _layout_notes(ctx: Context, rep: Report, root: str) -> None:
+    if not rep.layout.exists and rep.layout.error is None:
+        ctx.note(f"modcache: no module cache at {root}")
+    if rep.layout.error:
+        ctx.note(f"modcache: {rep.layout.error}")
+
+
 def _for_context(ctx: Context) -> Report | None:
     from gozt_lint import memo as memo_mod
 
     env = ctx.env
     root = env.get("GOMODCACHE")
-    ctx.verified("module_versions", 0)
-    ctx.verified("module_versions_cached", 0)
-    if not root:
-        ctx.note("modcache: GOMODCACHE is not set and there is no GOPATH; module cache checks skipped")
-        return None
-    if not os.path.isabs(root):
-        ctx.note(f"modcache: GOMODCACHE={root} is not an absolute path; module cache checks skipped")
-        return None
-    m = memo_mod.for_context(ctx)
-    rep = verify(
-        resolve_root(root),
-        m,
-        goroot=env.goroot,
-        goflags=env.get("GOFLAGS"),
-        jobs=ctx.options.jobs,
-        progress=bool(ctx.options.progress),
-    )
-    if not rep.layout.exists and rep.layout.error is None:
-        ctx.note(f"modcache: no module cache at {root}")
-    if rep.layout.error:
-        ctx.note(f"modcache: {rep.layout.error}")
+    st = ctx.once(_started)
+    if st.v is not None:
+        _announce(ctx, st)
+        m = memo_mod.for_context(ctx)
+        try:
+            rep = st.v.report()
+        finally:
+            st.v.memo.close()
+        errors = [*m.errors, *st.v.memo.errors]
+    else:
+        ctx.verified("module_versions", 0)
+        ctx.verified("module_versions_cached", 0)
+        if not root:
+            ctx.note("modcache: GOMODCACHE is not set and there is no GOPATH; module cache checks skipped")
+            return None
+        if not os.path.isabs(root):
+            ctx.note(f"modcache: GOMODCACHE={root} is not an absolute path; module cache checks skipped")
+            return None
+        m = memo_mod.for_context(ctx)
+        rep = verify(
+            resolve_root(root),
+            m,
+            goroot=env.goroot,
+            goflags=env.get("GOFLAGS"),
+            jobs=ctx.options.jobs,
+            progress=bool(ctx.options.progress),
+        )
+        _layout_notes(ctx, rep, root)
+        errors = m.errors
     # A bug or an input we did not foresee must not pass for a clean entry.
     for (path, version), r in sorted(rep.results.items()):
         if r.get("crash"):
             ctx.note(f"modcache: internal error verifying {path}@{version}: {r['crash']}; this entry was not verified")
-    for msg in m.errors:
+    for msg in errors:
         ctx.note(msg)
     ctx.verified("module_versions", verified_versions(rep))
     ctx.verified("module_versions_cached", len(rep.layout.entries))

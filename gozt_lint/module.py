@@ -263,6 +263,7 @@ def _unescape(s: str) -> str | None:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; asked per module version by several families
 def escape_path(path: str) -> str:
     """``github.com/Azure/x`` → ``github.com/!azure/x``; ValueError if invalid."""
     err = check_path(path)
@@ -274,6 +275,7 @@ def escape_path(path: str) -> str:
     return e
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; asked per module version by several families
 def escape_version(version: str) -> str:
     err = _check_elem(version, _FILE)
     if err or "!" in version:
@@ -284,6 +286,7 @@ def escape_version(version: str) -> str:
     return e
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; asked per module version by several families
 def unescape_path(escaped: str) -> str:
     path = _unescape(escaped)
     if path is None:
@@ -294,6 +297,7 @@ def unescape_path(escaped: str) -> str:
     return path
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; asked per module version by several families
 def unescape_version(escaped: str) -> str:
     v = _unescape(escaped)
     if v is None or _check_elem(v, _FILE):

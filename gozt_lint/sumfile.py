@@ -12,6 +12,7 @@ import base64
 import binascii
 import functools
 import re
+import threading
 from typing import NamedTuple
 
 from gozt_lint.finding import Span
@@ -120,8 +121,32 @@ def _fields(text: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group()) for m in _FIELD.finditer(text)]
 
 
+# Parses of recent contents: a monorepo's go.mod units often carry byte-identical
+# go.sum copies (and the language server reparses unchanged files), so the same
+# bytes are parsed once. The result depends on the bytes alone; each caller gets
+# its own lists of the (immutable) lines and errors.
+_RECENT: dict[bytes, tuple[tuple[SumLine, ...], tuple[SumError, ...], bool]] = {}
+_RECENT_MAX = 4
+_recent_lock = threading.Lock()
+
+
 def parse_gosum(path: str, data: bytes) -> SumFile:
     """Parse go.sum content; never raises. Problems land in ``errors``."""
+    if type(data) is not bytes:  # (a bytearray is neither hashable nor immutable)
+        return _parse_gosum(path, bytes(data))
+    with _recent_lock:
+        hit = _RECENT.get(data)
+    if hit is not None:
+        return SumFile(path, list(hit[0]), list(hit[1]), hit[2])
+    sf = _parse_gosum(path, data)
+    with _recent_lock:
+        if len(_RECENT) >= _RECENT_MAX:
+            del _RECENT[next(iter(_RECENT))]
+        _RECENT[data] = (tuple(sf.lines), tuple(sf.errors), sf.crlf)
+    return sf
+
+
+def _parse_gosum(path: str, data: bytes) -> SumFile:
     sf = SumFile(path=path)
     text = data.decode("utf-8", errors="surrogateescape")
     sf.crlf = "\r\n" in text

@@ -135,3 +135,36 @@ def test_reach_follows_imports_and_reports_unknown(tmp_path: Path) -> None:
     assert r.found == {"example.com/target": "example.com/lib/b"}
     r = goimports.reach(["example.com/m"], locate2, {"example.com/nothing"})
     assert r.found == {} and r.unknown == {"gone.example/x"}
+
+
+def test_imports_cache_reads_each_package_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two walks (two go.mod units of a monorepo) share one ImportsCache: the package
+    # they both reach is read once, and each still gets its own answer.
+    dirs = {}
+    for pkg, imports in {"a.example/m1": ["x.example/lib"], "a.example/m2": ["x.example/lib", "x.example/target"],
+                         "x.example/lib": ["x.example/dep"], "x.example/dep": [], "x.example/target": []}.items():
+        d = tmp_path / pkg
+        d.mkdir(parents=True)
+        (d / "f.go").write_text("package p\nimport (\n" + "".join(f'\t"{i}"\n' for i in imports) + ")\n")
+        dirs[pkg] = str(d)
+    reads: list[str] = []
+    real = goimports.package_imports
+
+    def counting(directory: str) -> set[str] | None:
+        reads.append(directory)
+        return real(directory)
+
+    monkeypatch.setattr(goimports, "package_imports", counting)
+    cache = goimports.ImportsCache()
+
+    def locate(p: str) -> str | bool | None:
+        return dirs.get(p, False)
+
+    r1 = goimports.reach(["a.example/m1"], locate, {"x.example/target"}, cache)
+    r2 = goimports.reach(["a.example/m2"], locate, {"x.example/target"}, cache)
+    assert r1.found == {} and r2.found == {"x.example/target": "a.example/m2"}
+    assert reads.count(dirs["x.example/lib"]) == 1 and len(reads) == len(set(reads))
+    # A new run (a new cache) reads the files again and sees a change.
+    (Path(dirs["x.example/dep"]) / "f.go").write_text('package p\nimport "x.example/target"\n')
+    r3 = goimports.reach(["a.example/m1"], locate, {"x.example/target"}, goimports.ImportsCache())
+    assert r3.found == {"x.example/target": "x.example/dep"}

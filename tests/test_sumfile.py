@@ -55,3 +55,18 @@ def test_never_raises(data: bytes) -> None:
     sf = parse_gosum("go.sum", data)
     for ln in sf.lines:
         assert ln.span.line >= 1 and ln.hash_span.end_column > ln.hash_span.column
+
+
+def test_same_bytes_parsed_once_and_changed_bytes_reparsed() -> None:
+    # Byte-identical go.sum copies (a monorepo's units) share one parse; each file
+    # still gets its own path and its own lists, and any change is parsed afresh.
+    data = b"example.com/a v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nbad line\n"
+    one = parse_gosum("/r/go.sum", data)
+    two = parse_gosum("/r/sub/go.sum", bytes(data))
+    assert (one.path, two.path) == ("/r/go.sum", "/r/sub/go.sum")
+    assert one.lines == two.lines and one.errors == two.errors and one.lines is not two.lines
+    two.lines.clear()
+    assert len(parse_gosum("/r/third/go.sum", data).lines) == 1
+    changed = parse_gosum("/r/go.sum", data.replace(b"v1.0.0", b"v1.0.1"))
+    assert [ln.version for ln in changed.lines] == ["v1.0.1"]
+    assert parse_gosum("/r/go.sum", bytearray(data)).lines == one.lines

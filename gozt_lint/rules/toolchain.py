@@ -12,7 +12,7 @@ from gozt_lint.finding import Finding, Severity, finding
 from gozt_lint.registry import rule
 
 if TYPE_CHECKING:
-    from gozt_lint import toolchain
+    from gozt_lint import goimports, toolchain
     from gozt_lint.context import Context, Unit
     from gozt_lint.goenv import Setting
     from gozt_lint.modfile import ModFile
@@ -503,6 +503,12 @@ def xmod_sumdb_advisory(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _imports_cache(ctx: Context) -> goimports.ImportsCache:
+    from gozt_lint import goimports
+
+    return goimports.ImportsCache()
+
+
 def _xmod_use(ctx: Context, unit: Unit, mf: ModFile, main_path: str, targets: set[str]) -> tuple[dict[str, str], str] | None:
     """({affected x/mod package: the package importing it}, how that was found), or None
     when the build does not use them (or it could not be told: a note says so)."""
@@ -518,6 +524,7 @@ def _xmod_use(ctx: Context, unit: Unit, mf: ModFile, main_path: str, targets: se
         hits = {p: "vendor/modules.txt" for p in targets if p in listed}
         return (hits, "listed in vendor/modules.txt") if hits else None
     cache = ctx.env.get("GOMODCACHE")
+    seen = ctx.once(_imports_cache)  # (shared by the go.mod units of this run)
     build: dict[str, str | bool | None] = {}  # module path -> its source directory
     for r in mf.require:
         rep = mf.replacement(r.path, r.version)
@@ -529,7 +536,7 @@ def _xmod_use(ctx: Context, unit: Unit, mf: ModFile, main_path: str, targets: se
             where = os.path.join(cache, f"{escape_path(path)}@{escape_version(version or '')}") if cache else None
         except ValueError:
             where = None
-        build[r.path] = where if where and os.path.isdir(where) else None
+        build[r.path] = where if where and seen.isdir(where) else None
     main_pkgs = goimports.module_packages(d, main_path)
 
     def locate(pkg: str) -> str | bool | None:
@@ -537,17 +544,24 @@ def _xmod_use(ctx: Context, unit: Unit, mf: ModFile, main_path: str, targets: se
             return main_pkgs[pkg]
         if pkg == main_path or pkg.startswith(main_path + "/"):
             return False
-        best = max((m for m in build if pkg == m or pkg.startswith(m + "/")), key=len, default=None)
+        # The longest module path of the build list that is pkg or a prefix of it
+        # ending at a '/': its prefixes, longest first.
+        best, cut = None, len(pkg)
+        while cut > 0:
+            if pkg[:cut] in build:
+                best = pkg[:cut]
+                break
+            cut = pkg.rfind("/", 0, cut)
         if best is None:
             return False  # no module of the build list provides it (a go.mod before go 1.17 may not list it)
         root = build[best]
         if not isinstance(root, str):
             return None
         sub = os.path.join(root, *pkg[len(best) :].split("/")) if pkg != best else root
-        return sub if os.path.isdir(sub) else False
+        return sub if seen.isdir(sub) else False
 
     roots = [*main_pkgs, *(t.path for t in mf.tool)]
-    got = goimports.reach(roots, locate, targets)
+    got = goimports.reach(roots, locate, targets, seen)
     if got.found:
         return dict(got.found), "found in the Go source, offline"
     if got.unknown:

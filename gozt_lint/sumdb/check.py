@@ -7,6 +7,7 @@ the sumdb rules only pick their findings out of the :class:`Report`.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -63,8 +64,10 @@ class Report:
         return self.findings.get(rule, [])
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def uses_sumdb(path: str, nosumdb: str) -> bool:
     """modfetch.useSumDB (GOSUMDB is not off): toolchains always; others unless GONOSUMDB matches."""
+    # (Pure; asked once per go.sum line and cached version, mostly about the same modules.)
     return path == TOOLCHAIN or not match_patterns(nosumdb, path)
 
 
@@ -267,16 +270,33 @@ def _check_lines(ctx: Context, rep: Report, client: sc.Client, sum_lines: list[t
     private = ",".join(ctx.config.private_modules)
     s = ctx.env.setting("GONOSUMDB")
     via = "GOPRIVATE" if s is None or s.source == DEFAULT else "GONOSUMDB"
-    by_file: dict[str, dict[tuple[str, str], list[SumLine]]] = {}
-    for file, ln in sum_lines:
-        by_file.setdefault(file, {}).setdefault(ln.key, []).append(ln)
+    by_file: dict[str, dict[tuple[str, str], list[SumLine]]] | None = None
     covered: set[tuple[str, str]] = set()
     unverified: dict[str, list[tuple[SumLine, str]]] = {}
+    nosumdb = rep.nosumdb
+    # The common case, a line its verified record vouches for, is decided from the
+    # lookup alone: everything a finding needs is built only for the others.
+    lookups: dict[tuple[str, str], sc.Lookup | None] = {}  # None: not to be looked up
     for file, ln in sum_lines:
+        mvkey = (ln.path, ln.version)
+        try:
+            lk = lookups[mvkey]
+        except KeyError:
+            lk = lookups[mvkey] = client.lookup(*mvkey) if uses_sumdb(ln.path, nosumdb) else None
+        if lk is not None:
+            covered.add(mvkey)
+            if lk.status == sc.VERIFIED:
+                if ln.hash in lk.hashes(ln.gomod):
+                    rep.lines_verified += 1
+                    continue
+            elif lk.status not in PER_LINE:
+                rep.lines_unverified += 1
+                unverified.setdefault(file, []).append((ln, lk.status))
+                continue
         mv = f"{ln.path}@{ln.version}"
         suffix = "/go.mod" if ln.gomod else ""
         where: dict[str, Any] = {"file": file, "span": ln.span, "module": ln.path, "version": ln.version}
-        if not uses_sumdb(ln.path, rep.nosumdb):
+        if lk is None:
             rep.lines_excluded += 1
             if private and match_patterns(private, ln.path):
                 continue  # declared private in the policy: expected, counted in the summary
@@ -284,21 +304,17 @@ def _check_lines(ctx: Context, rep: Report, client: sc.Client, sum_lines: list[t
             rep.add(EXCLUDED, finding(f"{mv}{suffix} not checked against {db.name}: {via} pattern {pattern!r} covers it",
                                       pattern=pattern, **where))
             continue
-        covered.add((ln.path, ln.version))
-        lk = client.lookup(ln.path, ln.version)
-        if lk.status != sc.VERIFIED:
+        if lk.status != sc.VERIFIED:  # (one of PER_LINE)
             rep.lines_unverified += 1
-            if lk.status in PER_LINE:
-                rep.add(UNVERIFIED, finding(_unverified_message(lk, suffix, client), status=lk.status, **where))
-            else:
-                unverified.setdefault(file, []).append((ln, lk.status))
+            rep.add(UNVERIFIED, finding(_unverified_message(lk, suffix, client), status=lk.status, **where))
             continue
         recorded = lk.hashes(ln.gomod)
-        if ln.hash in recorded:
-            rep.lines_verified += 1
-            continue
         tree = lk.head.tree.n if lk.head else None
         data: dict[str, Any] = {"expected": recorded, "record_id": lk.record_id, "tree_size": tree}
+        if by_file is None:
+            by_file = {}
+            for f, o in sum_lines:
+                by_file.setdefault(f, {}).setdefault(o.key, []).append(o)
         if any(o.hash in recorded for o in by_file[file][ln.key] if o is not ln):
             # The database decides between conflicting lines: this one goes.
             data["fix"] = {"kind": "remove-line", "file": file, "line": ln.line}

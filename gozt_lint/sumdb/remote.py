@@ -18,7 +18,6 @@ import threading
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -198,6 +197,8 @@ class Remote:
     def _get(self, url: str, *, retries: int) -> bytes:
         if url.startswith("file://"):
             return self._get_file(url)
+        import urllib.request  # (http.client, ssl, email: only --online pays for them)
+
         delay = self.backoff
         last: Exception | None = None
         for attempt in range(retries + 1):
@@ -225,6 +226,8 @@ class Remote:
         raise last
 
     def _get_file(self, url: str) -> bytes:
+        import urllib.request
+
         path = urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
         try:
             with open(path, "rb") as f:
