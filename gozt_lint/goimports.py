@@ -166,12 +166,21 @@ class ImportsCache:
     def __init__(self) -> None:
         self._by_dir: dict[str, set[str] | None] = {}
         self._isdir: dict[str, bool] = {}
+        self._ordered: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, directory: str) -> set[str] | None:
         try:
             return self._by_dir[directory]
         except KeyError:
             got = self._by_dir[directory] = package_imports(directory)
+            return got
+
+    def ordered(self, directory: str) -> tuple[str, ...]:
+        """The imports of ``directory`` sorted (none: empty), sorted once per run."""
+        try:
+            return self._ordered[directory]
+        except KeyError:
+            got = self._ordered[directory] = tuple(sorted(self(directory) or ()))
             return got
 
     def isdir(self, path: str) -> bool:
@@ -226,6 +235,7 @@ def reach(
     ``imports_of(directory)`` reads a package's imports (an :class:`ImportsCache`
     shares the reads between several walks of one run)."""
     out = Reach()
+    ordered = imports_of.ordered if isinstance(imports_of, ImportsCache) else None
     seen: set[str] = set()
     todo = [(r, "") for r in roots]
     while todo and out.packages < MAX_PACKAGES:
@@ -243,9 +253,12 @@ def reach(
             continue
         if where is False:
             continue
-        imports = imports_of(str(where))
+        if ordered is not None:
+            todo_imports: Iterable[str] = ordered(str(where))
+        else:
+            todo_imports = sorted(imports_of(str(where)) or ())
         out.packages += 1
-        for imp in sorted(imports or ()):
+        for imp in todo_imports:
             if imp not in seen or imp in targets:
                 todo.append((imp, path))
     return out

@@ -94,6 +94,17 @@ def has_go_files(src: Source, rel: str) -> bool:
     """dirInModule: the package directory exists in the module and holds a .go file
     (any name, any constraints); in a directory of the checkout, a go.mod between
     the module root and the package ends the module before it."""
+    memo = src.go_dirs
+    if memo is None:
+        memo = src.go_dirs = {}
+    try:
+        return memo[rel]
+    except KeyError:
+        got = memo[rel] = _has_go_files(src, rel)
+        return got
+
+
+def _has_go_files(src: Source, rel: str) -> bool:
     if src.local:
         parts = rel.split("/") if rel else []
         for i in range(len(parts), 0, -1):

@@ -168,3 +168,28 @@ def test_imports_cache_reads_each_package_once_per_run(tmp_path: Path, monkeypat
     (Path(dirs["x.example/dep"]) / "f.go").write_text('package p\nimport "x.example/target"\n')
     r3 = goimports.reach(["a.example/m1"], locate, {"x.example/target"}, goimports.ImportsCache())
     assert r3.found == {"x.example/target": "x.example/dep"}
+
+
+def test_reach_walks_in_the_same_order_with_or_without_a_cache(tmp_path: Path) -> None:
+    # The importer reported for a target depends on the walk's order: the cache's
+    # sorted import lists must give the order sorting each read gives.
+    dirs = {}
+    for pkg, imports in {"a.example/m": ["z.example/b", "y.example/a", "x.example/c"],
+                         "z.example/b": ["t.example/target"], "y.example/a": ["t.example/target"],
+                         "x.example/c": ["t.example/target"], "t.example/target": []}.items():
+        d = tmp_path / pkg
+        d.mkdir(parents=True)
+        (d / "f.go").write_text("package p\nimport (\n" + "".join(f'\t"{i}"\n' for i in imports) + ")\n")
+        dirs[pkg] = str(d)
+
+    def locate(p: str) -> str | bool | None:
+        return dirs.get(p, False)
+
+    plain = goimports.reach(["a.example/m"], locate, {"t.example/target"})
+    cached = goimports.reach(["a.example/m"], locate, {"t.example/target"}, goimports.ImportsCache())
+    assert plain.found == cached.found == {"t.example/target": "z.example/b"}
+    assert plain.packages == cached.packages
+    # A new cache (a new run) sees the edit.
+    (Path(dirs["a.example/m"]) / "f.go").write_text('package p\nimport "x.example/c"\n')
+    again = goimports.reach(["a.example/m"], locate, {"t.example/target"}, goimports.ImportsCache())
+    assert again.found == {"t.example/target": "x.example/c"}

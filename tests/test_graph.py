@@ -181,3 +181,32 @@ def test_shallow_run_says_it_did_not_load_the_graph(goenv: gotool.GoEnvDirs, app
     assert any("--all" in n and "go.mod alone" in n for n in shallow.notes), shallow.notes
     deep = engine.run(Context(cwd=d, environ=goenv.environ, options=Options(select=["gosum-missing"], all=True)))
     assert not any("go.mod alone" in n for n in deep.notes), deep.notes
+
+
+def test_has_go_files_is_remembered_per_source_and_a_new_source_sees_a_change(tmp_path: Path) -> None:
+    # pkgload.has_go_files is remembered on the source (listed once per run); a new run
+    # builds new sources and sees the directory as it is then.
+    from gozt_lint import pkgload
+    from gozt_lint.modsource import DirSource
+
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "a.go").write_text("package p\n")
+    (tmp_path / "q").mkdir()
+    (tmp_path / "q" / "x.txt").write_text("")
+    (tmp_path / "nested" / "sub").mkdir(parents=True)
+    (tmp_path / "nested" / "go.mod").write_text("module other\n")
+    (tmp_path / "nested" / "sub" / "b.go").write_text("package sub\n")
+    src = DirSource(str(tmp_path), local=True)
+    for _ in range(2):
+        assert pkgload.has_go_files(src, "p") is True
+        assert pkgload.has_go_files(src, "q") is False
+        assert pkgload.has_go_files(src, "nested/sub") is False  # another module's
+        assert pkgload.has_go_files(src, "absent") is False
+    (tmp_path / "p" / "a.go").unlink()
+    (tmp_path / "q" / "y.go").write_text("package q\n")
+    (tmp_path / "nested" / "go.mod").unlink()
+    fresh = DirSource(str(tmp_path), local=True)
+    assert pkgload.has_go_files(fresh, "p") is False
+    assert pkgload.has_go_files(fresh, "q") is True
+    assert pkgload.has_go_files(fresh, "nested/sub") is True
+    assert not pkgload.has_go_files(DirSource(str(tmp_path), local=False), "absent")
