@@ -23,6 +23,7 @@ The module graph itself lives in :mod:`gozt_lint.graph` (the :class:`Host` here)
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
@@ -70,7 +71,8 @@ class Result:
         self.packages = 0
 
 
-def _prefixes(path: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 14)  # pure; the units of a monorepo import the same paths
+def _prefixes(path: str) -> tuple[str, ...]:
     out = []
     p = path
     while p and p != ".":
@@ -79,7 +81,7 @@ def _prefixes(path: str) -> list[str]:
         if i < 0:
             break
         p = p[:i]
-    return out
+    return tuple(out)
 
 
 def _rel(path: str, mpath: str) -> str | None:
