@@ -210,3 +210,26 @@ def test_has_go_files_is_remembered_per_source_and_a_new_source_sees_a_change(tm
     assert pkgload.has_go_files(fresh, "q") is True
     assert pkgload.has_go_files(fresh, "nested/sub") is True
     assert not pkgload.has_go_files(DirSource(str(tmp_path), local=False), "absent")
+
+
+def test_gosum_copies_share_a_table_and_a_different_copy_does_not(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
+    # Units whose go.sum lines are equal share the graph's table of them within a run;
+    # a unit whose go.sum differs (here: dep's zip line gone) is decided on its own.
+    import shutil
+
+    d, _ = app
+    same, other = d.parent / "same", d.parent / "other"
+    for copy in (same, other):
+        shutil.copytree(d, copy)
+    lines = (other / "go.sum").read_text().splitlines(keepends=True)
+    (other / "go.sum").write_text("".join(ln for ln in lines if not ln.startswith("example.com/dep v1.0.0 ")))
+    ctx = Context(cwd=d, environ=goenv.environ, options=Options(paths=[str(d), str(same), str(other)]))
+    ctx.discover()
+    got = {u.dir.name: graph.get(ctx, u) for u in ctx.units}
+    assert set(got) == {"app", "same", "other"}
+    for name in ("app", "same"):
+        g = got[name]
+        assert g is not None and g.provenance[("example.com/dep", "v1.0.0")] == "go.sum", g.provenance if g else None
+    g = got["other"]
+    assert g is not None and g.provenance[("example.com/dep", "v1.0.0")] != "go.sum", g.provenance
+    assert g.provenance[("example.com/dep", "v1.0.0/go.mod")] == "go.sum"
