@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from gozt_lint.imports import Scan
     from gozt_lint.modfile import ModFile
     from gozt_lint.sumfile import SumLine
-    from gozt_lint.pkgload import Unknown
+    from gozt_lint.pkgload import SharedWalk, Unknown
 
 # Graph pruning from this go version on (gover.ExplicitIndirectVersion).
 PRUNING_VERSION = "1.17"
@@ -235,6 +235,7 @@ class Store:
         self.sources: dict[tuple[str, ...], Source] = {}
         # go.sum lines -> the graph's table of them, for the units' copies of one go.sum
         self.sum_tables: list[tuple[list[SumLine], dict[tuple[str, str], set[str]]]] = []
+        self.walks: dict[Any, list[SharedWalk]] = {}  # pkgload: walks beyond the main modules, for other units
         self.sumdb: Any = None  # the shared checksum-database client, once asked for
         self._sumdb_tried = False
         self._memo: Any = None
@@ -1013,6 +1014,23 @@ class _UnitGraph:
     def scan(self, src: Source, rel: str, tests: bool) -> Scan | None:
         assert self.tags is not None
         return self.st.scan(src, rel, self.tags, tests)
+
+    # -- sharing package walks (pkgload.SharingHost) ---------------------------------------
+
+    def shared_walks(self) -> dict[Any, list[SharedWalk]] | None:
+        # A single module loading lazily; a workspace or an unpruned module walks alone.
+        return self.st.walks if not self.ws and self.lazy else None
+
+    def walk_key(self) -> tuple[Any, ...]:
+        assert self.tags is not None
+        return (self.tags.key, self._excl_key, self.lazy)
+
+    def walk_sums(self) -> dict[tuple[str, str], set[str]]:
+        return self.sums
+
+    def effect_marks(self) -> tuple[Any, ...]:
+        return (len(self.notes), len(self.missing_mods), len(self.unverified_mods), len(self.unverified_trees),
+                len(self.failed), self.complete)
 
     def root_packages(self) -> list[str]:
         out: list[str] = []
