@@ -230,10 +230,10 @@ def report(ctx: Context) -> Report:
     entries = [e for e in entries if e.path not in NOT_IN_SUMDB]
     for e in entries:
         client.known_escape(e.path, e.escaped)
-    wanted: dict[tuple[str, str], None] = {}
-    for key in [(ln.path, ln.version) for _, ln in sum_lines] + [(e.path, e.version) for e in entries]:
-        if uses_sumdb(key[0], rep.nosumdb):
-            wanted[key] = None
+    # Each module version once, in the order first met (the go.sum copies of a monorepo
+    # repeat them), then those the database covers.
+    candidates = dict.fromkeys([(ln.path, ln.version) for _, ln in sum_lines] + [(e.path, e.version) for e in entries])
+    wanted: dict[tuple[str, str], None] = {key: None for key in candidates if uses_sumdb(key[0], rep.nosumdb)}
 
     if client.remote is not None:
         client.prefetch(wanted)
