@@ -166,12 +166,23 @@ class ImportsCache:
     def __init__(self) -> None:
         self._by_dir: dict[str, set[str] | None] = {}
         self._isdir: dict[str, bool] = {}
+        self._ordered: dict[str, tuple[str, ...]] = {}
+        # reach_modules: walks beyond the main module, by (start packages, targets)
+        self.closures: dict[tuple[frozenset[str], frozenset[str]], list[_Closure]] = {}
 
     def __call__(self, directory: str) -> set[str] | None:
         try:
             return self._by_dir[directory]
         except KeyError:
             got = self._by_dir[directory] = package_imports(directory)
+            return got
+
+    def ordered(self, directory: str) -> tuple[str, ...]:
+        """The imports of ``directory`` sorted (none: empty), sorted once per run."""
+        try:
+            return self._ordered[directory]
+        except KeyError:
+            got = self._ordered[directory] = tuple(sorted(self(directory) or ()))
             return got
 
     def isdir(self, path: str) -> bool:
@@ -226,6 +237,7 @@ def reach(
     ``imports_of(directory)`` reads a package's imports (an :class:`ImportsCache`
     shares the reads between several walks of one run)."""
     out = Reach()
+    ordered = imports_of.ordered if isinstance(imports_of, ImportsCache) else None
     seen: set[str] = set()
     todo = [(r, "") for r in roots]
     while todo and out.packages < MAX_PACKAGES:
@@ -243,9 +255,124 @@ def reach(
             continue
         if where is False:
             continue
-        imports = imports_of(str(where))
+        if ordered is not None:
+            todo_imports: Iterable[str] = ordered(str(where))
+        else:
+            todo_imports = sorted(imports_of(str(where)) or ())
         out.packages += 1
-        for imp in sorted(imports or ()):
+        for imp in todo_imports:
             if imp not in seen or imp in targets:
                 todo.append((imp, path))
     return out
+
+
+_ABSENT = object()  # (a module path not in the build list)
+
+
+@dataclass
+class _Closure:
+    """The packages reached from some packages of other modules, in one unit, with
+    what their locations were decided from: valid for another unit whose build list
+    gives every consulted module path the same directory (or none) and whose main
+    module is none of the prefixes of the packages walked."""
+
+    consulted: dict[str, object]  # module path -> its directory in the build list (_ABSENT: none)
+    prefixes: set[str]  # every path prefix of every package walked
+    unknown: set[str]
+    packages: int
+
+
+def _module_of(pkg: str, build: dict[str, str | bool | None]) -> tuple[list[str], str | None]:
+    """(the prefixes of pkg tried, longest first, up to the first in ``build``; that one or None)."""
+    tried = []
+    cut = len(pkg)
+    while cut > 0:
+        p = pkg[:cut]
+        tried.append(p)
+        if p in build:
+            return tried, p
+        cut = pkg.rfind("/", 0, cut)
+    return tried, None
+
+
+def reach_modules(
+    roots: Iterable[str],
+    locate: Callable[[str], str | None | bool],
+    targets: set[str],
+    cache: ImportsCache,
+    main_path: str,
+    build: dict[str, str | bool | None],
+) -> Reach:
+    """:func:`reach` for a go.mod unit whose ``locate`` gives the main module's
+    packages, False for other paths below ``main_path``, and for every other path the
+    directory below the longest module path of ``build`` that prefixes it (see
+    rules.toolchain). The units of a monorepo walk the same packages of other modules
+    from their own main packages: that part of the walk is shared between units for
+    which it is provably the same (:class:`_Closure`), when nothing is found and the
+    walk stays under its bound; every other case is the plain walk."""
+
+    def main_ish(p: str) -> bool:
+        return p == main_path or p.startswith(main_path + "/")
+
+    roots = list(roots)
+    # The main module's own packages, and where the walk leaves them.
+    frontier: set[str] = set()
+    seen: set[str] = set()
+    todo = list(roots)
+    packages = 0
+    while todo:
+        path = todo.pop()
+        if path in targets:
+            return reach(roots, locate, targets, cache)
+        if path in seen or is_std(path):
+            continue
+        seen.add(path)
+        if not main_ish(path):
+            frontier.add(path)
+            continue
+        where = locate(path)
+        if not isinstance(where, str):
+            continue
+        packages += 1
+        todo.extend(cache.ordered(where))
+    if packages >= MAX_PACKAGES:
+        return reach(roots, locate, targets, cache)
+    key = (frozenset(frontier), frozenset(targets))
+    for c in cache.closures.get(key, ()):
+        if main_path not in c.prefixes and all(build.get(p, _ABSENT) == v for p, v in c.consulted.items()):
+            if packages + c.packages >= MAX_PACKAGES:
+                break
+            return Reach({}, set(c.unknown), packages + c.packages)
+    # Walk beyond the main module, recording what the locations were decided from.
+    walked: set[str] = set()
+    out = Reach()
+    todo = sorted(frontier)
+    while todo:
+        path = todo.pop()
+        if path in targets or packages + out.packages >= MAX_PACKAGES or main_ish(path):
+            return reach(roots, locate, targets, cache)
+        if path in walked or is_std(path):
+            continue
+        walked.add(path)
+        where = locate(path)
+        if where is None:
+            out.unknown.add(path)
+            continue
+        if where is False:
+            continue
+        out.packages += 1
+        todo.extend(cache.ordered(str(where)))
+    consulted: dict[str, object] = {}
+    prefixes: set[str] = set()
+    for path in walked:
+        tried, _ = _module_of(path, build)
+        for p in tried:
+            consulted[p] = build.get(p, _ABSENT)
+        cut = len(path)
+        while cut > 0:
+            prefixes.add(path[:cut])
+            cut = path.rfind("/", 0, cut)
+    entries = cache.closures.setdefault(key, [])
+    if len(entries) < 4:
+        entries.append(_Closure(consulted, prefixes, set(out.unknown), out.packages))
+    return Reach({}, out.unknown, packages + out.packages)

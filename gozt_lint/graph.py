@@ -49,7 +49,8 @@ if TYPE_CHECKING:
     from gozt_lint.context import Context, Unit
     from gozt_lint.imports import Scan
     from gozt_lint.modfile import ModFile
-    from gozt_lint.pkgload import Unknown
+    from gozt_lint.sumfile import SumLine
+    from gozt_lint.pkgload import SharedWalk, Unknown
 
 # Graph pruning from this go version on (gover.ExplicitIndirectVersion).
 PRUNING_VERSION = "1.17"
@@ -232,6 +233,9 @@ class Store:
         self.contents: dict[tuple[MV, str | None], _Content] = {}
         self.scans: dict[tuple[Any, ...], Scan | None] = {}
         self.sources: dict[tuple[str, ...], Source] = {}
+        # go.sum lines -> the graph's table of them, for the units' copies of one go.sum
+        self.sum_tables: list[tuple[list[SumLine], dict[tuple[str, str], set[str]]]] = []
+        self.walks: dict[Any, list[SharedWalk]] = {}  # pkgload: walks beyond the main modules, for other units
         self.sumdb: Any = None  # the shared checksum-database client, once asked for
         self._sumdb_tried = False
         self._memo: Any = None
@@ -698,6 +702,24 @@ class _UnitGraph:
         units = [self.unit]
         if self.ws:
             units += [U("mod", Path(m.dir), Path(m.dir) / "go.mod", Path(m.dir) / "go.sum") for m in self.mains]
+        else:
+            sf = self.ctx.sumfile(self.unit)
+            if sf is None:
+                return
+            # The units of a monorepo often have copies of one go.sum: equal lines give
+            # an equal table, built once per run and only read afterwards.
+            with self.st.lock:
+                hit = next((t for lines, t in self.st.sum_tables if lines == sf.lines), None)
+            if hit is not None:
+                self.sums = hit
+                return
+            for ln in sf.lines:
+                if ln.usable and is_h1(ln.hash):
+                    self.sums.setdefault(ln.key, set()).add(ln.hash)
+            with self.st.lock:
+                if len(self.st.sum_tables) < 8:
+                    self.st.sum_tables.append((list(sf.lines), self.sums))
+            return
         for u in units:
             sf = self.ctx.sumfile(u)
             if sf is None:
@@ -992,6 +1014,23 @@ class _UnitGraph:
     def scan(self, src: Source, rel: str, tests: bool) -> Scan | None:
         assert self.tags is not None
         return self.st.scan(src, rel, self.tags, tests)
+
+    # -- sharing package walks (pkgload.SharingHost) ---------------------------------------
+
+    def shared_walks(self) -> dict[Any, list[SharedWalk]] | None:
+        # A single module loading lazily; a workspace or an unpruned module walks alone.
+        return self.st.walks if not self.ws and self.lazy else None
+
+    def walk_key(self) -> tuple[Any, ...]:
+        assert self.tags is not None
+        return (self.tags.key, self._excl_key, self.lazy)
+
+    def walk_sums(self) -> dict[tuple[str, str], set[str]]:
+        return self.sums
+
+    def effect_marks(self) -> tuple[Any, ...]:
+        return (len(self.notes), len(self.missing_mods), len(self.unverified_mods), len(self.unverified_trees),
+                len(self.failed), self.complete)
 
     def root_packages(self) -> list[str]:
         out: list[str] = []

@@ -187,6 +187,7 @@ _PUNCT = frozenset("\n()[]{},")
 _SPACES = re.compile(r"[ \t\r]*")
 # A run of ASCII identifier characters: printable, not space or ( ) [ ] { } ,
 _ASCII_IDENT_RUN = re.compile(r"[\x21-\x27\x2a\x2b\x2d-\x5a\x5c\x5e-\x7a\x7c\x7e]+")
+_ASCII_IDENT_CHARS = frozenset(chr(o) for o in range(0x21, 0x7F) if chr(o) not in "()[]{},")  # (the same set)
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _GO_FIELDS = re.compile(f"[^{re.escape(_GO_SPACE)}]+")
 
@@ -363,7 +364,7 @@ class _Parser:
             el, ec = self._pos()
             self.tok = _Tok(_STRING, text[start : self.i], line, col, el, ec)
             return
-        if not _is_ident_char(c):
+        if c not in _ASCII_IDENT_CHARS and not _is_ident_char(c):
             raise self._error(f"unexpected input character {mod.quote_rune(c)}")
         start = j = self.i
         while j < n:

@@ -39,6 +39,9 @@ class Source:
     local = False  # a directory of the checkout (nested go.mod files end the module there)
     key: tuple[str, ...] = ()  # identifies the source within a run
     memo_key: str | None = None  # set when the content is verified: "<path>@<version> <h1>"
+    # pkgload.has_go_files by directory: a pure function of entries(), which a source
+    # lists once (the go.mod units of a run ask the same directories again).
+    go_dirs: dict[str, bool] | None = None
 
     def entries(self, rel: str) -> dict[str, str] | None:
         """name -> FILE (a regular file, or a link to one), DIR or OTHER for the

@@ -131,6 +131,7 @@ def check_file_path(path: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; every go.mod of a monorepo asks the same ones
 def split_path_version(path: str) -> tuple[str, str] | None:
     """(prefix, pathMajor) such that prefix + pathMajor == path, or None if the
     major-version suffix is malformed (``/v1``, ``/v0``, ``/v2.0``, ``/v02``)."""
@@ -168,6 +169,7 @@ def match_path_major(version: str, path_major: str) -> bool:
     return path_major_reason(version, path_major) is None
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; every go.mod of a monorepo asks the same ones
 def path_major_reason(version: str, path_major: str) -> str | None:
     """Why ``version`` cannot be a version of a path ending in ``path_major``
     ("should be v2, not v1"), or None (module.CheckPathMajor's reason)."""
@@ -339,6 +341,7 @@ def canonical(v: str) -> str:
     return f"v{p[0]}.{p[1]}.{p[2]}{p[3]}"
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure; every go.mod of a monorepo asks the same ones
 def canonical_version(v: str) -> str:
     """As module.CanonicalVersion: canonical, keeping ``+incompatible``."""
     c = canonical(v)

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -168,3 +169,118 @@ def test_imports_cache_reads_each_package_once_per_run(tmp_path: Path, monkeypat
     (Path(dirs["x.example/dep"]) / "f.go").write_text('package p\nimport "x.example/target"\n')
     r3 = goimports.reach(["a.example/m1"], locate, {"x.example/target"}, goimports.ImportsCache())
     assert r3.found == {"x.example/target": "x.example/dep"}
+
+
+def test_reach_walks_in_the_same_order_with_or_without_a_cache(tmp_path: Path) -> None:
+    # The importer reported for a target depends on the walk's order: the cache's
+    # sorted import lists must give the order sorting each read gives.
+    dirs = {}
+    for pkg, imports in {"a.example/m": ["z.example/b", "y.example/a", "x.example/c"],
+                         "z.example/b": ["t.example/target"], "y.example/a": ["t.example/target"],
+                         "x.example/c": ["t.example/target"], "t.example/target": []}.items():
+        d = tmp_path / pkg
+        d.mkdir(parents=True)
+        (d / "f.go").write_text("package p\nimport (\n" + "".join(f'\t"{i}"\n' for i in imports) + ")\n")
+        dirs[pkg] = str(d)
+
+    def locate(p: str) -> str | bool | None:
+        return dirs.get(p, False)
+
+    plain = goimports.reach(["a.example/m"], locate, {"t.example/target"})
+    cached = goimports.reach(["a.example/m"], locate, {"t.example/target"}, goimports.ImportsCache())
+    assert plain.found == cached.found == {"t.example/target": "z.example/b"}
+    assert plain.packages == cached.packages
+    # A new cache (a new run) sees the edit.
+    (Path(dirs["a.example/m"]) / "f.go").write_text('package p\nimport "x.example/c"\n')
+    again = goimports.reach(["a.example/m"], locate, {"t.example/target"}, goimports.ImportsCache())
+    assert again.found == {"t.example/target": "x.example/c"}
+
+
+def _split_world(tmp_path: Path) -> tuple[dict[str, str], Callable[..., Callable[[str], str | None | bool]]]:
+    """Two main modules a.example/one and a.example/two importing packages of other
+    modules (x.example/lib, y.example/util, and a.example/one/api from the first)."""
+    pkgs = {
+        "one/main": ("a.example/one", ["x.example/lib", "a.example/one/api"]),
+        "one/api": ("a.example/one/api", ["y.example/util"]),
+        "two/main": ("a.example/two", ["x.example/lib"]),
+        "x/lib": ("x.example/lib", ["y.example/util", "z.example/gone/pkg", "fmt"]),
+        "y1/util": ("y.example/util", []),
+        "y2/util": ("y.example/util", ["x.example/lib/internal"]),
+        "x/lib/internal": ("x.example/lib/internal", []),
+    }
+    dirs = {}
+    for rel, (_pkg, imports) in pkgs.items():
+        d = tmp_path / rel
+        d.mkdir(parents=True)
+        (d / "f.go").write_text("package p\nimport (\n" + "".join(f'\t"{i}"\n' for i in imports) + ")\n")
+        dirs[rel] = str(d)
+
+    def locator(main_path: str, main_pkgs: dict[str, str], build: dict[str, str | bool | None]) -> Callable[[str], str | None | bool]:
+        # The rule's locate (rules.toolchain._xmod_use), over this world.
+        def locate(pkg: str) -> str | None | bool:
+            if pkg in main_pkgs:
+                return main_pkgs[pkg]
+            if pkg == main_path or pkg.startswith(main_path + "/"):
+                return False
+            best, cut = None, len(pkg)
+            while cut > 0:
+                if pkg[:cut] in build:
+                    best = pkg[:cut]
+                    break
+                cut = pkg.rfind("/", 0, cut)
+            if best is None:
+                return False
+            root = build[best]
+            if not isinstance(root, str):
+                return None
+            sub = os.path.join(root, *pkg[len(best):].split("/")) if pkg != best else root
+            return sub if os.path.isdir(sub) else False
+
+        return locate
+
+    return dirs, locator
+
+
+def test_reach_modules_shares_the_walk_beyond_the_main_module_only_when_provably_the_same(tmp_path: Path) -> None:
+    dirs, locator = _split_world(tmp_path)
+    t = str(tmp_path)
+    build1: dict[str, str | bool | None] = {"x.example/lib": f"{t}/x/lib", "y.example/util": dirs["y1/util"], "z.example/gone": None}
+    cache = goimports.ImportsCache()
+
+    def both(main_path: str, main_pkgs: dict[str, str], build: dict[str, str | bool | None], targets: set[str]) -> goimports.Reach:
+        locate = locator(main_path, main_pkgs, build)
+        plain = goimports.reach(list(main_pkgs), locate, targets, goimports.ImportsCache())
+        split = goimports.reach_modules(list(main_pkgs), locate, targets, cache, main_path, build)
+        assert (split.found, split.unknown) == (plain.found, plain.unknown)
+        return split
+
+    two = {"a.example/two": dirs["two/main"]}
+    r = both("a.example/two", two, build1, {"t.example/target"})
+    assert r.unknown == {"z.example/gone/pkg"} and r.packages == 3  # two, lib, util
+    assert len(cache.closures) == 1
+    # Another unit with the same start packages and build list: the stored walk is used.
+    stored = next(iter(cache.closures.values()))[0]
+    stored.unknown.add("marker.example/from-the-memo")  # (seen only where the stored walk is used)
+    three = goimports.reach_modules(["a.example/three"], locator("a.example/three", {"a.example/three": dirs["two/main"]}, build1),
+                                    {"t.example/target"}, cache, "a.example/three", dict(build1))
+    assert "marker.example/from-the-memo" in three.unknown
+    # A build list that puts a consulted module elsewhere: walked again, and the answer changes.
+    build2 = {**build1, "y.example/util": dirs["y2/util"]}
+    r = both("a.example/two", two, build2, {"t.example/target"})
+    assert r.packages == 4 and "marker.example/from-the-memo" not in r.unknown
+    # A module newly in the build list that is a longer prefix of a walked package.
+    build3 = {**build1, "z.example/gone/pkg": f"{t}/x/lib"}
+    r = both("a.example/two", two, build3, {"t.example/target"})
+    assert r.unknown == set()
+    # A main module that is a prefix of a walked package (y.example/util is main there).
+    r = both("y.example", {"y.example/app": dirs["two/main"]}, build1, {"t.example/target"})
+    assert r.unknown == {"z.example/gone/pkg"} and r.packages == 2
+    stored.unknown.discard("marker.example/from-the-memo")
+    # A target in reach: the plain walk, with its importer.
+    r = both("a.example/two", two, build1, {"y.example/util"})
+    assert r.found == {"y.example/util": "x.example/lib"}
+    # A change on disk is seen by a new run (a new cache).
+    (Path(dirs["two/main"]) / "f.go").write_text('package p\nimport "y.example/util"\n')
+    fresh = goimports.ImportsCache()
+    got = goimports.reach_modules(["a.example/two"], locator("a.example/two", two, build1), {"t.example/target"}, fresh, "a.example/two", build1)
+    assert got.unknown == set() and got.packages == 2

@@ -181,3 +181,108 @@ def test_shallow_run_says_it_did_not_load_the_graph(goenv: gotool.GoEnvDirs, app
     assert any("--all" in n and "go.mod alone" in n for n in shallow.notes), shallow.notes
     deep = engine.run(Context(cwd=d, environ=goenv.environ, options=Options(select=["gosum-missing"], all=True)))
     assert not any("go.mod alone" in n for n in deep.notes), deep.notes
+
+
+def test_has_go_files_is_remembered_per_source_and_a_new_source_sees_a_change(tmp_path: Path) -> None:
+    # pkgload.has_go_files is remembered on the source (listed once per run); a new run
+    # builds new sources and sees the directory as it is then.
+    from gozt_lint import pkgload
+    from gozt_lint.modsource import DirSource
+
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "a.go").write_text("package p\n")
+    (tmp_path / "q").mkdir()
+    (tmp_path / "q" / "x.txt").write_text("")
+    (tmp_path / "nested" / "sub").mkdir(parents=True)
+    (tmp_path / "nested" / "go.mod").write_text("module other\n")
+    (tmp_path / "nested" / "sub" / "b.go").write_text("package sub\n")
+    src = DirSource(str(tmp_path), local=True)
+    for _ in range(2):
+        assert pkgload.has_go_files(src, "p") is True
+        assert pkgload.has_go_files(src, "q") is False
+        assert pkgload.has_go_files(src, "nested/sub") is False  # another module's
+        assert pkgload.has_go_files(src, "absent") is False
+    (tmp_path / "p" / "a.go").unlink()
+    (tmp_path / "q" / "y.go").write_text("package q\n")
+    (tmp_path / "nested" / "go.mod").unlink()
+    fresh = DirSource(str(tmp_path), local=True)
+    assert pkgload.has_go_files(fresh, "p") is False
+    assert pkgload.has_go_files(fresh, "q") is True
+    assert pkgload.has_go_files(fresh, "nested/sub") is True
+    assert not pkgload.has_go_files(DirSource(str(tmp_path), local=False), "absent")
+
+
+def test_gosum_copies_share_a_table_and_a_different_copy_does_not(goenv: gotool.GoEnvDirs, app: tuple[Path, Path]) -> None:
+    # Units whose go.sum lines are equal share the graph's table of them within a run;
+    # a unit whose go.sum differs (here: dep's zip line gone) is decided on its own.
+    import shutil
+
+    d, _ = app
+    same, other = d.parent / "same", d.parent / "other"
+    for copy in (same, other):
+        shutil.copytree(d, copy)
+    lines = (other / "go.sum").read_text().splitlines(keepends=True)
+    (other / "go.sum").write_text("".join(ln for ln in lines if not ln.startswith("example.com/dep v1.0.0 ")))
+    ctx = Context(cwd=d, environ=goenv.environ, options=Options(paths=[str(d), str(same), str(other)]))
+    ctx.discover()
+    got = {u.dir.name: graph.get(ctx, u) for u in ctx.units}
+    assert set(got) == {"app", "same", "other"}
+    for name in ("app", "same"):
+        g = got[name]
+        assert g is not None and g.provenance[("example.com/dep", "v1.0.0")] == "go.sum", g.provenance if g else None
+    g = got["other"]
+    assert g is not None and g.provenance[("example.com/dep", "v1.0.0")] != "go.sum", g.provenance
+    assert g.provenance[("example.com/dep", "v1.0.0/go.mod")] == "go.sum"
+
+
+def test_package_walks_are_shared_only_between_units_they_are_provably_the_same_for(
+    goenv: gotool.GoEnvDirs, app: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The walk beyond a unit's main module is reused by a unit with the same frontier,
+    # go.sum and answers for every prefix it looked at (a copy); a unit that replaces a
+    # dependency by a directory, or whose go.sum lacks a line, walks on its own. Every
+    # unit's graph is the one computed without sharing.
+    import shutil
+
+    d, _ = app
+    units = {"same": "example.com/same", "rep": "example.com/rep", "sums": "example.com/sums"}
+    for name, path in units.items():
+        shutil.copytree(d, d.parent / name)
+        gm = d.parent / name / "go.mod"
+        gm.write_text(gm.read_text().replace("module example.com/app", f"module {path}"))
+    local = d.parent / "rep" / "localdep"
+    local.mkdir()
+    (local / "go.mod").write_text("module example.com/dep\n\ngo 1.21\n")
+    (local / "dep.go").write_text('package dep\n\nimport _ "example.com/third"\n\nconst X = 1\n')
+    gm = d.parent / "rep" / "go.mod"
+    gm.write_text(gm.read_text() + "\nreplace example.com/dep => ./localdep\n")
+    lines = (d.parent / "sums" / "go.sum").read_text().splitlines(keepends=True)
+    (d.parent / "sums" / "go.sum").write_text("".join(ln for ln in lines if not ln.startswith("example.com/old v1.0.0 ")))
+
+    def graphs() -> tuple[dict[str, tuple[object, ...]], graph.Store]:
+        ctx = Context(cwd=d, environ=goenv.environ, options=Options(paths=[str(d), *(str(d.parent / n) for n in units)]))
+        ctx.discover()
+        out = {}
+        for u in ctx.units:
+            if u.dir.name not in ("app", *units):
+                continue  # (rep/localdep)
+            g = graph.get(ctx, u)
+            assert g is not None
+            out[u.dir.name] = (g.needed_gomod, g.needed_zip, g.complete, g.provenance, g.providers, g.modules, list(ctx.notes))
+        return out, graph.store(ctx)
+
+    shared, st = graphs()
+    assert set(shared) == {"app", *units}
+    (entries,) = st.walks.values()
+    # app's, reused by same. rep's walk needed the whole graph (third is no root) and
+    # sums' read unverified content, which is said in a note: neither is ever stored.
+    assert len(entries) == 1
+    assert any("example.com/old@v1.0.0" in n for n in shared["sums"][6])
+    assert ("example.com/dep", "v1.0.0") not in (shared["rep"][1] or set())
+    assert ("example.com/third", "v1.0.0") in (shared["rep"][1] or set())
+    assert ("example.com/third", "v1.0.0") not in (shared["app"][1] or set())
+    assert shared["sums"][3][("example.com/old", "v1.0.0")] != "go.sum"
+    monkeypatch.setattr(graph._UnitGraph, "shared_walks", lambda self: None)
+    alone, st = graphs()
+    assert not st.walks
+    assert shared == alone

@@ -454,3 +454,32 @@ def test_remembered_head_moves_forward_only_when_proven(world: World, sumdb_serv
     result = world.lint(server=grown)
     assert (world.own / "latest").read_bytes() == two.read_bytes().split(b"\n\n", 1)[1]
     assert any("could not prove tree 3 extends the remembered tree 2" in n for n in result.notes), result.notes
+
+
+def test_copies_of_a_gosum_each_get_their_own_findings(world: World) -> None:
+    # The lines of identical go.sum copies are decided once; each copy still gets its
+    # findings, for its own file, and a copy that differs is decided on its own.
+    text = world.gosum.read_text()
+    good = "h1:MyEV72q/QIGemRj+rq1utSJkzkRlAF3ZxMs8UyFx3v4="
+    bad = "h1:MyEV72q/QIGemRj+rq1utSJkzkRlAF3ZxMs8UyFx3v5="
+    world.gosum.write_text(text.replace(good, bad))
+    copies = []
+    for name in ("b", "c"):
+        d = world.app / name
+        d.mkdir()
+        (d / "go.mod").write_text((world.app / "go.mod").read_text().replace("example.com/app", f"example.com/app/{name}"))
+        copies.append(d / "go.sum")
+    copies[0].write_text(world.gosum.read_text())
+    copies[1].write_text(text)  # this one is right
+    ctx = Context(cwd=world.app, environ=world.environ(),
+                  options=Options(select=["sumdb"], paths=[str(world.app), *(str(c.parent) for c in copies)]))
+    found = by_rule(engine.run(ctx))
+    assert set(found) == {"sumdb-mismatch"}
+    assert sorted(f.file for f in found["sumdb-mismatch"]) == sorted([str(world.gosum), str(copies[0])])
+    lineno = next(i for i, ln in enumerate(text.replace(good, bad).splitlines(), 1) if bad in ln)
+    assert {(f.line, f.module) for f in found["sumdb-mismatch"]} == {(lineno, M)}
+    # A new run sees the fixed copy as fixed.
+    copies[0].write_text(text)
+    found = by_rule(engine.run(Context(cwd=world.app, environ=world.environ(),
+                                       options=Options(select=["sumdb"], paths=[str(world.app), *(str(c.parent) for c in copies)]))))
+    assert [f.file for f in found["sumdb-mismatch"]] == [str(world.gosum)]

@@ -561,7 +561,7 @@ def _xmod_use(ctx: Context, unit: Unit, mf: ModFile, main_path: str, targets: se
         return sub if seen.isdir(sub) else False
 
     roots = [*main_pkgs, *(t.path for t in mf.tool)]
-    got = goimports.reach(roots, locate, targets, seen)
+    got = goimports.reach_modules(roots, locate, targets, seen, main_path, build)
     if got.found:
         return dict(got.found), "found in the Go source, offline"
     if got.unknown:

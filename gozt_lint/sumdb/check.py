@@ -230,10 +230,10 @@ def report(ctx: Context) -> Report:
     entries = [e for e in entries if e.path not in NOT_IN_SUMDB]
     for e in entries:
         client.known_escape(e.path, e.escaped)
-    wanted: dict[tuple[str, str], None] = {}
-    for key in [(ln.path, ln.version) for _, ln in sum_lines] + [(e.path, e.version) for e in entries]:
-        if uses_sumdb(key[0], rep.nosumdb):
-            wanted[key] = None
+    # Each module version once, in the order first met (the go.sum copies of a monorepo
+    # repeat them), then those the database covers.
+    candidates = dict.fromkeys([(ln.path, ln.version) for _, ln in sum_lines] + [(e.path, e.version) for e in entries])
+    wanted: dict[tuple[str, str], None] = {key: None for key in candidates if uses_sumdb(key[0], rep.nosumdb)}
 
     if client.remote is not None:
         client.prefetch(wanted)
@@ -277,37 +277,31 @@ def _check_lines(ctx: Context, rep: Report, client: sc.Client, sum_lines: list[t
     # The common case, a line its verified record vouches for, is decided from the
     # lookup alone: everything a finding needs is built only for the others.
     lookups: dict[tuple[str, str], sc.Lookup | None] = {}  # None: not to be looked up
-    for file, ln in sum_lines:
-        mvkey = (ln.path, ln.version)
+
+    def lookup(mvkey: tuple[str, str], path: str) -> sc.Lookup | None:
         try:
-            lk = lookups[mvkey]
+            return lookups[mvkey]
         except KeyError:
-            lk = lookups[mvkey] = client.lookup(*mvkey) if uses_sumdb(ln.path, nosumdb) else None
-        if lk is not None:
-            covered.add(mvkey)
-            if lk.status == sc.VERIFIED:
-                if ln.hash in lk.hashes(ln.gomod):
-                    rep.lines_verified += 1
-                    continue
-            elif lk.status not in PER_LINE:
-                rep.lines_unverified += 1
-                unverified.setdefault(file, []).append((ln, lk.status))
-                continue
+            got = lookups[mvkey] = client.lookup(*mvkey) if uses_sumdb(path, nosumdb) else None
+            return got
+
+    def per_line(file: str, ln: SumLine, lk: sc.Lookup | None) -> None:
+        nonlocal by_file
         mv = f"{ln.path}@{ln.version}"
         suffix = "/go.mod" if ln.gomod else ""
         where: dict[str, Any] = {"file": file, "span": ln.span, "module": ln.path, "version": ln.version}
         if lk is None:
             rep.lines_excluded += 1
             if private and match_patterns(private, ln.path):
-                continue  # declared private in the policy: expected, counted in the summary
+                return  # declared private in the policy: expected, counted in the summary
             pattern = matching_pattern(rep.nosumdb, ln.path)
             rep.add(EXCLUDED, finding(f"{mv}{suffix} not checked against {db.name}: {via} pattern {pattern!r} covers it",
                                       pattern=pattern, **where))
-            continue
+            return
         if lk.status != sc.VERIFIED:  # (one of PER_LINE)
             rep.lines_unverified += 1
             rep.add(UNVERIFIED, finding(_unverified_message(lk, suffix, client), status=lk.status, **where))
-            continue
+            return
         recorded = lk.hashes(ln.gomod)
         tree = lk.head.tree.n if lk.head else None
         data: dict[str, Any] = {"expected": recorded, "record_id": lk.record_id, "tree_size": tree}
@@ -324,12 +318,73 @@ def _check_lines(ctx: Context, rep: Report, client: sc.Client, sum_lines: list[t
         else:
             msg = f"{mv}{suffix}: the {db.name} record (#{lk.record_id}) has no {'go.mod ' if ln.gomod else ''}hash for it"
         rep.add(MISMATCH, finding(msg, **where, **data))
+
+    # The go.sum files of a monorepo's units are often copies: a file whose lines equal
+    # (same text, same positions) those of one decided before gets the same outcome
+    # line by line, since it depends on the line and the run's lookups alone; only the
+    # lines that make findings are gone through again, for this file.
+    decided: list[_Outcome] = []
+    for file, lines in _runs(sum_lines):
+        same = next((o for o in decided if o.lines == lines), None)
+        if same is not None:
+            covered.update(same.covered)
+            rep.lines_verified += same.verified
+            if same.unverified:
+                rep.lines_unverified += len(same.unverified)
+                unverified.setdefault(file, []).extend((lines[i], st) for i, st in same.unverified)
+            for i in same.others:
+                per_line(file, lines[i], lookups[(lines[i].path, lines[i].version)])
+            continue
+        out = _Outcome(lines)
+        for i, ln in enumerate(lines):
+            mvkey = (ln.path, ln.version)
+            lk = lookup(mvkey, ln.path)
+            if lk is not None:
+                out.covered.add(mvkey)
+                if lk.status == sc.VERIFIED:
+                    if ln.hash in lk.hashes(ln.gomod):
+                        out.verified += 1
+                        continue
+                elif lk.status not in PER_LINE:
+                    out.unverified.append((i, lk.status))
+                    continue
+            out.others.append(i)
+        covered.update(out.covered)
+        rep.lines_verified += out.verified
+        if out.unverified:
+            rep.lines_unverified += len(out.unverified)
+            unverified.setdefault(file, []).extend((lines[i], st) for i, st in out.unverified)
+        for i in out.others:
+            per_line(file, lines[i], lookups[(lines[i].path, lines[i].version)])
+        if len(decided) < 8:
+            decided.append(out)
     totals: dict[str, int] = {}
     for file, _ln in sum_lines:
         totals[file] = totals.get(file, 0) + 1
     for file, items in unverified.items():
         rep.add(UNVERIFIED, _unverified_summary(file, items, totals[file], client))
     return covered
+
+
+@dataclass
+class _Outcome:
+    """How the lines of one go.sum went (by index), for its copies."""
+
+    lines: list[SumLine]
+    covered: set[tuple[str, str]] = field(default_factory=set)
+    verified: int = 0
+    unverified: list[tuple[int, str]] = field(default_factory=list)  # (index, lookup status)
+    others: list[int] = field(default_factory=list)  # lines that may make a finding
+
+
+def _runs(sum_lines: list[tuple[str, SumLine]]) -> list[tuple[str, list[SumLine]]]:
+    """``sum_lines`` as consecutive runs of one file's lines, in order."""
+    out: list[tuple[str, list[SumLine]]] = []
+    for file, ln in sum_lines:
+        if not out or out[-1][0] != file:
+            out.append((file, []))
+        out[-1][1].append(ln)
+    return out
 
 
 def _check_cache(rep: Report, client: sc.Client, entries: list[CacheEntry], covered: set[tuple[str, str]], gomodcache: str) -> None:
