@@ -156,8 +156,13 @@ def setup(ctx: Context) -> tuple[Report, sc.Client | None]:
 
         remote = Remote(db, env.get("GOPROXY"), user_agent=f"gozt-lint/{__version__}")
     workers = min(8, ctx.options.jobs or 8)
+    from gozt_lint import memo as memo_mod
+
     client = sc.Client(
-        db, go_cache=go_cache, go_latest=go_latest, own_dir=own_dir, own_root=root, remote=remote, workers=workers
+        db, go_cache=go_cache, go_latest=go_latest, own_dir=own_dir, own_root=root, remote=remote, workers=workers,
+        # The memo store only once the run opened it (the module graph, the module
+        # cache's family): checking the database never opens it by itself.
+        memo=lambda: memo_mod.opened(ctx),
     )
     rep.client = client
     return rep, client
@@ -246,6 +251,7 @@ def report(ctx: Context) -> Report:
     client.verify_cached_tiles()
     client.check_consistency()
     client.remember()
+    client.save_memo()
     others = _other_databases(ctx, rep)
 
     covered = _check_lines(ctx, rep, client, sum_lines)
