@@ -545,9 +545,11 @@ def _xmod_use(ctx: Context, unit: Unit, mf: ModFile, main_path: str, targets: se
             where = os.path.join(cache, f"{escape_path(path)}@{escape_version(version or '')}") if cache else None
         except ValueError:
             where = None
-        build[r.path] = where if where and seen.isdir(where) else None
-        if build[r.path]:
+        if where and seen.isdir(where):
+            build[r.path] = where
             seen.add_tree(where, MV(path, version or ""))
+        else:
+            build[r.path] = None
     main_pkgs = goimports.module_packages(d, main_path)
 
     def locate(pkg: str) -> str | bool | None:
