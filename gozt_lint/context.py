@@ -299,6 +299,12 @@ class Context:
         with self._lock:
             return self._memo.setdefault(fn, value)
 
+    def computed(self, fn: Callable[[Context], T]) -> T | None:
+        """What ``once(fn)`` gave this run if it was asked already; None otherwise
+        (nothing is computed)."""
+        with self._lock:
+            return self._memo.get(fn)
+
     @property
     def env(self) -> GoEnv:
         return self.once(load_env)

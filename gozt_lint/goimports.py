@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from gozt_lint.fileio import read_regular
 
@@ -160,22 +160,83 @@ def package_imports(directory: str) -> set[str] | None:
 
 class ImportsCache:
     """:func:`package_imports` remembered by directory for one run: the go.mod units
-    of a monorepo reach the same dependency packages, each read once per run (never
-    across runs: a checkout or cache directory may change between them)."""
+    of a monorepo reach the same dependency packages, each read once per run.
 
-    def __init__(self) -> None:
+    Across runs, only for directories inside a module tree whose content this run
+    verified: ``tree_key(what)``, for a tree added with :meth:`add_tree`, gives its content key (its module version
+    and the h1 measured over every file of it this run, with no link or special file
+    in it), and the imports of its directories are kept in ``memo`` under that key. A
+    tree whose files change has another h1, so nothing stored is replayed over
+    changed content; a checkout or an unverified tree is read every run."""
+
+    def __init__(self, tree_key: Callable[[Any], str | None] | None = None, memo: Any = None) -> None:
         self._by_dir: dict[str, set[str] | None] = {}
         self._isdir: dict[str, bool] = {}
         self._ordered: dict[str, tuple[str, ...]] = {}
         # reach_modules: walks beyond the main module, by (start packages, targets)
         self.closures: dict[tuple[frozenset[str], frozenset[str]], list[_Closure]] = {}
+        self._tree_key = tree_key if memo is not None and getattr(memo, "enabled", False) else None
+        self._memo = memo
+        self._roots: dict[str, Any] = {}  # module tree root -> what tree_key is asked about
+        self._keys: dict[str, str | None] = {}  # module tree root -> its content key (None: none)
+        self._trees: dict[str, dict[str, list[str] | None]] = {}  # content key -> rel dir -> imports
+        self._dirty: set[str] = set()
+
+    def add_tree(self, root: str, what: Any) -> None:
+        """A module tree whose directories may be read: ``tree_key(what)`` is asked for
+        its content key when one of them is (at most once per run)."""
+        if self._tree_key is not None:
+            self._roots.setdefault(root, what)
 
     def __call__(self, directory: str) -> set[str] | None:
         try:
             return self._by_dir[directory]
         except KeyError:
+            pass
+        where = self._stored(directory) if self._roots else None
+        if where is None:
             got = self._by_dir[directory] = package_imports(directory)
             return got
+        tree, rel = where
+        if rel in tree[1]:
+            stored = tree[1][rel]
+            got = self._by_dir[directory] = None if stored is None else set(stored)
+            return got
+        got = self._by_dir[directory] = package_imports(directory)
+        tree[1][rel] = None if got is None else sorted(got)
+        self._dirty.add(tree[0])
+        return got
+
+    def _stored(self, directory: str) -> tuple[tuple[str, dict[str, list[str] | None]], str] | None:
+        """(the content key and stored imports of the verified tree holding
+        ``directory``, its path relative to the tree), or None."""
+        assert self._tree_key is not None
+        if os.path.normpath(directory) != directory:
+            return None  # (".." could leave the tree its key covers)
+        d = directory
+        while d not in self._roots:
+            up = os.path.dirname(d)
+            if up == d:
+                return None
+            d = up
+        try:
+            key = self._keys[d]
+        except KeyError:
+            key = self._keys[d] = self._tree_key(self._roots[d])
+        if not key:
+            return None
+        tree = self._trees.get(key)
+        if tree is None:
+            tree = self._trees[key] = _stored_tree(self._memo.get("goimports-tree\0" + key))
+        rel = directory[len(d) + 1 :].replace(os.sep, "/") if directory != d else ""
+        return (key, tree), rel
+
+    def save(self) -> None:
+        """Keep what this run read of verified trees for the next runs."""
+        if self._memo is None or not self._dirty:
+            return
+        self._memo.set_many([("goimports-tree\0" + k, self._trees[k]) for k in sorted(self._dirty)])
+        self._dirty.clear()
 
     def ordered(self, directory: str) -> tuple[str, ...]:
         """The imports of ``directory`` sorted (none: empty), sorted once per run."""
@@ -192,6 +253,16 @@ class ImportsCache:
         except KeyError:
             got = self._isdir[path] = os.path.isdir(path)
             return got
+
+
+def _stored_tree(value: object) -> dict[str, list[str] | None]:
+    """A stored tree's imports by directory, if well-formed (else nothing)."""
+    if not isinstance(value, dict):
+        return {}
+    for rel, imports in value.items():
+        if imports is not None and not (isinstance(imports, list) and all(isinstance(i, str) for i in imports)):
+            return {}
+    return value
 
 
 def module_packages(root: str, module_path: str) -> dict[str, str]:

@@ -233,6 +233,8 @@ class Store:
         self.contents: dict[tuple[MV, str | None], _Content] = {}
         self.scans: dict[tuple[Any, ...], Scan | None] = {}
         self.sources: dict[tuple[str, ...], Source] = {}
+        # Extracted trees verified this run: module version -> "<path>@<version> <h1>"
+        self.verified_trees: dict[MV, str] = {}
         # go.sum lines -> the graph's table of them, for the units' copies of one go.sum
         self.sum_tables: list[tuple[list[SumLine], dict[tuple[str, str], set[str]]]] = []
         self.walks: dict[Any, list[SharedWalk]] = {}  # pkgload: walks beyond the main modules, for other units
@@ -454,6 +456,8 @@ class Store:
             if have_tree and dir_h1 in expected:
                 src: Source = self.dir_source(tree, local=False)
                 src.memo_key = f"{mv.path}@{mv.version} {dir_h1}"
+                with self.lock:
+                    self.verified_trees.setdefault(mv, src.memo_key)
                 return _Content(src, True, "extracted tree", dir_h1)
             if have_zip and zip_h1 in expected:
                 src = self.zip_source(zpath, prefix)
@@ -464,6 +468,13 @@ class Store:
             why = "no go.sum line or checksum-database record to verify its files against"
         src = self.dir_source(tree, local=False) if have_tree else self.zip_source(zpath, prefix)
         return _Content(src, False, why, None)
+
+    def verified_tree(self, mv: MV) -> str | None:
+        """The content key of ``mv``'s extracted tree (its module version and the h1
+        its files had this run) if this run verified the tree against go.sum or the
+        checksum database and found no link or special file in it; else None."""
+        with self.lock:
+            return self.verified_trees.get(mv)
 
     def _cache_hashes(self, mv: MV, tree: str | None, zpath: str | None) -> tuple[str | None, str | None]:
         """(h1 of the extracted tree, h1 of the zip) as the modcache family measured them

@@ -359,6 +359,11 @@ def for_context(ctx: Context) -> Memo:
     return ctx.once(_open_for_context)
 
 
+def opened(ctx: Context) -> Memo | None:
+    """The run's memo if some part of the run opened it already (opens nothing)."""
+    return ctx.computed(_open_for_context)
+
+
 def _open_for_context(ctx: Context) -> Memo:
     return open_memo(ctx.environ, enabled=bool(getattr(ctx.options, "memo", True)), note=ctx.note)
 

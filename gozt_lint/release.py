@@ -205,6 +205,8 @@ class Session:
             from gozt_lint import __version__
 
             remote = Remote(db, env.get("GOPROXY"), user_agent=f"gozt-lint/{__version__}")
+        from gozt_lint import memo as memo_mod
+
         self.client = sc.Client(
             db,
             go_cache=go_cache,
@@ -213,6 +215,7 @@ class Session:
             own_root=root,
             remote=remote,
             workers=min(8, self.ctx.options.jobs or 8),
+            memo=lambda: memo_mod.opened(self.ctx),  # (only once the run opened it)
         )
 
     def _start(self) -> None:
@@ -231,6 +234,8 @@ class Session:
         got = self.outcomes.get(version)
         if got is None:
             got = self.outcomes[version] = self._release(name, version)
+            if self.client is not None:
+                self.client.save_memo()
         return got
 
     def _release(self, name: str, version: str) -> Outcome:

@@ -344,3 +344,49 @@ def test_goroot_go_other_than_the_path_go(goenv: gotool.GoEnvDirs, old_go_bin: s
     env = {**goenv.environ, "GOROOT": str(Path(old_go_bin).parent)}
     found = lint(env, tmp_path)
     assert [(f.data["kind"], f.file, f.data["toolchain"]) for f in found] == [("goroot", os.path.join(old_go_bin, "go"), "go1.26.2")]
+
+
+def test_xmod_imports_kept_across_runs_follow_the_tree_content(xmod_world: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A deep run keeps the imports of verified module trees in the memo store by their
+    # h1; a warm run reads none of them again. A Go file of a cached tree changed to
+    # import x/mod's client changes the tree's h1: the tree is read again and the use
+    # is found.
+    from gozt_lint import goimports
+
+    proxy = xmod_world["root"] / "proxy"  # type: ignore[operator]
+    env = gotool.hermetic_env(tmp_path / "env", GOPROXY=gotool.proxy_url(proxy), GOFLAGS="-mod=mod")
+    env.environ["GOZT_LINT_CACHE_DIR"] = str(tmp_path / "memo")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "go.mod").write_text("module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v1.0.0\n")
+    (app / "main.go").write_text('package main\n\nimport _ "example.com/lib/other"\n\nfunc main() {}\n')
+    env.go("mod", "tidy", cwd=app)
+    env.go("mod", "download", "all", cwd=app)
+    with (app / "go.mod").open("a") as f:  # (tidy drops it: lib/other does not need x/mod)
+        f.write(f"\nrequire {XMOD} v0.39.0 // indirect\n")
+    reads: list[str] = []
+    real = goimports.package_imports
+
+    def counting(d: str) -> set[str] | None:
+        reads.append(d)
+        return real(d)
+
+    monkeypatch.setattr(goimports, "package_imports", counting)
+    lib = env.gomodcache / "example.com" / "lib@v1.0.0"
+
+    def lint() -> list[Finding]:
+        reads.clear()
+        res = engine.run(Context(cwd=app, environ=env.environ, options=Options(all=True)))
+        assert not res.internal_errors, res.internal_errors
+        return [f for f in res.findings if f.rule == "xmod-sumdb-advisory"]
+
+    try:
+        assert lint() == [] and str(lib / "other") in reads
+        assert lint() == [] and not [d for d in reads if d.startswith(str(lib))]  # kept: nothing of lib read
+        gotool.make_writable(lib)
+        (lib / "other" / "other.go").write_text(f'package other\n\nimport _ "{XMOD}/sumdb"\n')
+        (f,) = lint()
+        assert f.data["packages"][f"{XMOD}/sumdb"] == "example.com/lib/other"
+        assert str(lib / "other") in reads
+    finally:
+        gotool.make_writable(env.root)

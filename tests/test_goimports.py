@@ -284,3 +284,42 @@ def test_reach_modules_shares_the_walk_beyond_the_main_module_only_when_provably
     fresh = goimports.ImportsCache()
     got = goimports.reach_modules(["a.example/two"], locator("a.example/two", two, build1), {"t.example/target"}, fresh, "a.example/two", build1)
     assert got.unknown == set() and got.packages == 2
+
+
+def test_imports_of_verified_trees_are_kept_by_content_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Across runs, a directory's imports come back only under the content key its tree
+    # had when they were read (the module version and its measured h1): a tree whose
+    # files changed has another h1, hence another key, and is read again.
+    from gozt_lint import memo as M
+
+    tree = tmp_path / "cache" / "example.com" / "lib@v1.0.0"
+    (tree / "p").mkdir(parents=True)
+    (tree / "p" / "p.go").write_text('package p\n\nimport "example.com/a"\n')
+    store = tmp_path / "memo"
+    reads: list[str] = []
+    real = goimports.package_imports
+
+    def counting(d: str) -> set[str] | None:
+        reads.append(d)
+        return real(d)
+
+    def run(key: str | None, directory: str = str(tree / "p")) -> set[str] | None:
+        memo = M.open_memo({"GOZT_LINT_CACHE_DIR": str(store)})
+        cache = goimports.ImportsCache(lambda what: key, memo)
+        cache.add_tree(str(tree), "lib")
+        got = cache(directory)
+        cache.save()
+        memo.close()
+        return got
+
+    monkeypatch.setattr(goimports, "package_imports", counting)
+    assert run("lib@v1.0.0 h1:one") == {"example.com/a"} and len(reads) == 1
+    assert run("lib@v1.0.0 h1:one") == {"example.com/a"} and len(reads) == 1  # kept
+    (tree / "p" / "p.go").write_text('package p\n\nimport "example.com/b"\n')
+    assert run("lib@v1.0.0 h1:two") == {"example.com/b"} and len(reads) == 2  # new content, new key
+    assert run(None) == {"example.com/b"} and len(reads) == 3  # not verified: always read
+    # A path that leaves the tree through ".." is never answered from the tree's key.
+    (tmp_path / "cache" / "example.com" / "x").mkdir()
+    (tmp_path / "cache" / "example.com" / "x" / "x.go").write_text('package x\n\nimport "example.com/c"\n')
+    assert run("lib@v1.0.0 h1:two", str(tree / ".." / "x")) == {"example.com/c"} and len(reads) == 4
+    assert run("lib@v1.0.0 h1:two", str(tree / ".." / "x")) == {"example.com/c"} and len(reads) == 5

@@ -501,12 +501,20 @@ def xmod_sumdb_advisory(ctx: Context) -> Iterator[Finding]:
             fixed=fix,
             packages=via,
         )
+    cache = ctx.computed(_imports_cache)
+    if cache is not None:
+        cache.save()
 
 
 def _imports_cache(ctx: Context) -> goimports.ImportsCache:
-    from gozt_lint import goimports
+    from gozt_lint import goimports, graph
 
-    return goimports.ImportsCache()
+    # Across runs only when this run's module graphs verified the trees read (and so
+    # opened the memo store already): imports of a verified tree are kept by its h1.
+    st = ctx.computed(graph.Store)
+    if st is None:
+        return goimports.ImportsCache()
+    return goimports.ImportsCache(st.verified_tree, st.memo)
 
 
 def _xmod_use(ctx: Context, unit: Unit, mf: ModFile, main_path: str, targets: set[str]) -> tuple[dict[str, str], str] | None:
@@ -515,6 +523,7 @@ def _xmod_use(ctx: Context, unit: Unit, mf: ModFile, main_path: str, targets: se
     from gozt_lint import goimports, vendor
     from gozt_lint.fileio import read_regular
     from gozt_lint.module import escape_path, escape_version
+    from gozt_lint.mvs import MV
 
     d = str(unit.dir)
     modules_txt = read_regular(os.path.join(d, "vendor", "modules.txt"), 64 << 20)
@@ -536,7 +545,11 @@ def _xmod_use(ctx: Context, unit: Unit, mf: ModFile, main_path: str, targets: se
             where = os.path.join(cache, f"{escape_path(path)}@{escape_version(version or '')}") if cache else None
         except ValueError:
             where = None
-        build[r.path] = where if where and seen.isdir(where) else None
+        if where and seen.isdir(where):
+            build[r.path] = where
+            seen.add_tree(where, MV(path, version or ""))
+        else:
+            build[r.path] = None
     main_pkgs = goimports.module_packages(d, main_path)
 
     def locate(pkg: str) -> str | bool | None:

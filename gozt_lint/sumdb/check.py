@@ -8,6 +8,7 @@ the sumdb rules only pick their findings out of the :class:`Report`.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -156,8 +157,13 @@ def setup(ctx: Context) -> tuple[Report, sc.Client | None]:
 
         remote = Remote(db, env.get("GOPROXY"), user_agent=f"gozt-lint/{__version__}")
     workers = min(8, ctx.options.jobs or 8)
+    from gozt_lint import memo as memo_mod
+
     client = sc.Client(
-        db, go_cache=go_cache, go_latest=go_latest, own_dir=own_dir, own_root=root, remote=remote, workers=workers
+        db, go_cache=go_cache, go_latest=go_latest, own_dir=own_dir, own_root=root, remote=remote, workers=workers,
+        # The memo store only once the run opened it (the module graph, the module
+        # cache's family): checking the database never opens it by itself.
+        memo=lambda: memo_mod.opened(ctx),
     )
     rep.client = client
     return rep, client
@@ -218,13 +224,20 @@ def report(ctx: Context) -> Report:
         return rep
     # What to verify: go.sum lines in scope, then cached module versions.
     sum_lines: list[tuple[str, SumLine]] = []
+    # The go.sum copies of a monorepo have equal lines (compared by value; copies
+    # parsed from the same bytes share their line objects, so comparing them is
+    # cheap): each distinct list is filtered once.
+    distinct: list[tuple[list[SumLine], list[SumLine]]] = []
     for unit in ctx.units:
         sf = ctx.sumfile(unit)
         if sf is None:
             continue
-        for ln in sf.lines:
-            if not ln.legacy_empty_gomod:  # the go command drops these lines
-                sum_lines.append((sf.path, ln))
+        kept = next((k for lines, k in distinct if lines == sf.lines), None)
+        if kept is None:
+            kept = [ln for ln in sf.lines if not ln.legacy_empty_gomod]  # the go command drops these lines
+            if len(distinct) < 8:
+                distinct.append((sf.lines, kept))
+        sum_lines.extend(zip(itertools.repeat(sf.path), kept))
     gomodcache = ctx.env.get("GOMODCACHE")
     entries = scan_download_cache(gomodcache) if os.path.isabs(gomodcache) and os.path.isdir(gomodcache) else []
     entries = [e for e in entries if e.path not in NOT_IN_SUMDB]
@@ -232,7 +245,10 @@ def report(ctx: Context) -> Report:
         client.known_escape(e.path, e.escaped)
     # Each module version once, in the order first met (the go.sum copies of a monorepo
     # repeat them), then those the database covers.
-    candidates = dict.fromkeys([(ln.path, ln.version) for _, ln in sum_lines] + [(e.path, e.version) for e in entries])
+    # (A list equal to one before it adds no version not met already: the distinct
+    # lists in order give the same keys in the same order.)
+    firsts = [kept for _, kept in distinct] if len(distinct) < 8 else [[ln for _, ln in sum_lines]]
+    candidates = dict.fromkeys([(ln.path, ln.version) for kept in firsts for ln in kept] + [(e.path, e.version) for e in entries])
     wanted: dict[tuple[str, str], None] = {key: None for key in candidates if uses_sumdb(key[0], rep.nosumdb)}
 
     if client.remote is not None:
@@ -246,6 +262,7 @@ def report(ctx: Context) -> Report:
     client.verify_cached_tiles()
     client.check_consistency()
     client.remember()
+    client.save_memo()
     others = _other_databases(ctx, rep)
 
     covered = _check_lines(ctx, rep, client, sum_lines)

@@ -23,7 +23,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from gozt_lint.advisories import attack_text
 from gozt_lint.fileio import read_regular
@@ -173,8 +173,12 @@ class Client:
         own_root: str | None = None,
         remote: Remote | None = None,
         workers: int = 8,
+        memo: Callable[[], Any] | None = None,
     ) -> None:
         self.db = db
+        # The run's memo store (gozt_lint.memo.Memo) when one is open, else None:
+        # signatures and tile checks found valid are kept there by content.
+        self.memo = memo or (lambda: None)
         self.go_cache = go_cache
         self.go_latest = go_latest
         self.own_dir = own_dir
@@ -198,7 +202,7 @@ class Client:
         self._rejected: set[str] = set()  # tile files/URLs that failed authentication
         self._absent: set[Tile] = set()  # tiles no cache holds (files don't appear mid-run)
         self._reported: set[tuple[str, str]] = set()
-        self._auth_memo: set[tuple[object, ...]] = set()
+        self._auth_memo = _AuthMemo(self.memo)
         self._links: dict[Tree, Tree] = {}  # older -> newer, proven consistent
         self.unchecked_heads = 0
         self.tiles_checked = 0
@@ -240,7 +244,7 @@ class Client:
             got = self._notes_seen.get(msg)
             if got is None:
                 try:
-                    note = open_note(msg, [self.db.verifier])
+                    note = open_note(msg, [self.db.verifier], memo=_enabled(self.memo()))
                     tree = tlog.parse_tree(note.text)
                 except (NoteError, TlogError) as e:
                     got = e
@@ -828,6 +832,10 @@ class Client:
             report=text,
         )
 
+    def save_memo(self) -> None:
+        """Keep this run's successful tile checks for the next runs (see _AuthMemo)."""
+        self._auth_memo.save()
+
     def newest(self) -> Head | None:
         return self._newest
 
@@ -875,6 +883,79 @@ class Client:
                 path = os.path.join(self.own_dir, t.path().replace("/", os.sep))
                 if _read_small(path) != td.data:
                     self._save_own(path, td.data)
+
+
+def _enabled(memo: Any) -> Any:
+    return memo if memo is not None and memo.enabled else None
+
+
+class _AuthMemo:
+    """The tile checks that succeeded (see tlog.TileHashReader): this run's, and, when
+    the run has a memo store, earlier runs' kept there under the SHA-256 of exactly
+    what was checked (the tree's size and root hash, each tile's coordinates and
+    bytes). A check is a pure function of those, so a hit is the same check with the
+    same answer; a changed byte is another key and is checked afresh. Failures are
+    never kept."""
+
+    def __init__(self, store: Callable[[], Any]) -> None:
+        self._local: set[tuple[object, ...]] = set()
+        self._store = store
+        self._pending: list[str] = []
+
+    def __contains__(self, key: object) -> bool:
+        if key in self._local:
+            return True
+        memo = _enabled(self._store())
+        if memo is None or not isinstance(key, tuple):
+            return False
+        digest = _auth_digest(key)
+        if digest is not None and memo.get("tlog-auth\0" + digest) == 1:
+            self._local.add(key)
+            return True
+        return False
+
+    def add(self, key: tuple[object, ...]) -> None:
+        self._local.add(key)
+        if _enabled(self._store()) is not None:
+            digest = _auth_digest(key)
+            if digest is not None:
+                self._pending.append(digest)
+
+    def save(self) -> None:
+        memo = _enabled(self._store())
+        if memo is not None and self._pending:
+            memo.set_many([("tlog-auth\0" + d, 1) for d in self._pending])
+        self._pending.clear()
+
+
+def _auth_digest(key: tuple[object, ...]) -> str | None:
+    """SHA-256 of an unambiguous encoding of a tile check's key (None: a part it
+    does not know how to encode, never kept)."""
+    import hashlib
+
+    h = hashlib.sha256()
+
+    def put(x: object) -> bool:
+        if isinstance(x, bytes):
+            h.update(b"b" + len(x).to_bytes(8, "big") + x)
+        elif isinstance(x, str):
+            b = x.encode("utf-8")
+            h.update(b"s" + len(b).to_bytes(8, "big") + b)
+        elif isinstance(x, Tree):
+            h.update(b"T" + x.n.to_bytes(8, "big", signed=True) + len(x.hash).to_bytes(8, "big") + x.hash)
+        elif isinstance(x, Tile):
+            h.update(b"L" + b"".join(v.to_bytes(8, "big", signed=True) for v in (x.h, x.l, x.n, x.w)))
+        elif isinstance(x, tuple):
+            h.update(b"(" + len(x).to_bytes(8, "big"))
+            return all(put(y) for y in x)
+        else:
+            return False
+        return True
+
+    try:
+        return h.hexdigest() if put(key) else None
+    except OverflowError:
+        return None
 
 
 class _TileView:

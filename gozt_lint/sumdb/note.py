@@ -14,7 +14,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Protocol
 
 ALG_ED25519 = 1
 _CONTROL = re.compile(rb"[\x00-\x09\x0b-\x1f]")
@@ -174,9 +174,39 @@ class Note:
     unverified: tuple[Signature, ...]
 
 
-def open_note(msg: bytes, verifiers: Iterable[Verifier]) -> Note:
+class SignatureMemo(Protocol):
+    """Where valid signatures are remembered across runs (gozt_lint.memo.Memo)."""
+
+    def get(self, key: str) -> Any | None: ...
+
+    def set(self, key: str, value: Any) -> None: ...
+
+
+def _valid(v: Verifier, msg: bytes, sig: bytes, memo: SignatureMemo | None) -> bool:
+    """``v.verify(msg, sig)``, remembered in ``memo`` when true. Ed25519 verification
+    is a pure function of the public key, message and signature, so the key is the
+    SHA-256 of exactly those bytes (length-prefixed): a hit is the same check with
+    the same answer, and a changed byte anywhere is checked afresh. Failures are
+    never remembered."""
+    if memo is None:
+        return v.verify(msg, sig)
+    h = hashlib.sha256()
+    for part in (v.public_key, sig, msg):
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    key = "ed25519-valid\0" + h.hexdigest()
+    if memo.get(key) == 1:
+        return True
+    ok = v.verify(msg, sig)
+    if ok:
+        memo.set(key, 1)
+    return ok
+
+
+def open_note(msg: bytes, verifiers: Iterable[Verifier], *, memo: SignatureMemo | None = None) -> Note:
     """Check ``msg``'s signatures (note.Open): at least one by a known key, none
-    by a known key that fails. Signatures by unknown keys are kept, unverified."""
+    by a known key that fails. Signatures by unknown keys are kept, unverified.
+    ``memo``: valid signatures remembered across runs (see :func:`_valid`)."""
     known = {(v.name, v.hash): v for v in verifiers}
     try:
         msg.decode("utf-8")
@@ -216,7 +246,7 @@ def open_note(msg: bytes, verifiers: Iterable[Verifier]) -> Note:
         if (name, h) in seen:
             continue
         seen.add((name, h))
-        if not v.verify(text, sig[4:]):
+        if not _valid(v, text, sig[4:], memo):
             raise InvalidSignature(name, h)
         verified.append(Signature(name, h, b64))
     if not verified:

@@ -572,6 +572,14 @@ class TileSource(Protocol):
         ...
 
 
+class AuthMemo(Protocol):
+    """Successful tile checks, by content (a set, or one that also keeps them across runs)."""
+
+    def __contains__(self, key: object) -> bool: ...
+
+    def add(self, key: tuple[object, ...]) -> None: ...
+
+
 class TileHashReader:
     """Hashes of tree ``tree`` read from tiles, each tile authenticated first:
     the tiles holding the tree's subtree hashes must hash to the signed root, and
@@ -582,10 +590,10 @@ class TileHashReader:
     and heads share it.
     """
 
-    def __init__(self, tree: Tree, source: TileSource, auth_memo: set[tuple[object, ...]] | None = None) -> None:
+    def __init__(self, tree: Tree, source: TileSource, auth_memo: AuthMemo | None = None) -> None:
         self.tree = tree
         self.source = source
-        self.memo = auth_memo if auth_memo is not None else set()
+        self.memo: AuthMemo = auth_memo if auth_memo is not None else set()
 
     def plan(self, indexes: Sequence[int]) -> tuple[list[Tile], list[int], list[int], list[int]]:
         """(tiles to read, stx, stx tile positions, index tile positions), as Go orders them."""
