@@ -284,6 +284,41 @@ def module_packages(root: str, module_path: str) -> dict[str, str]:
     return out
 
 
+def locator(
+    main_path: str,
+    main_pkgs: dict[str, str],
+    build: dict[str, str | bool | None],
+    isdir: Callable[[str], bool] = os.path.isdir,
+) -> Callable[[str], str | bool | None]:
+    """Where a package's files are, as the go command's build would look: a main
+    module package's directory; False for a package no module of ``build`` (module
+    path -> source directory, or a non-string when unknown) provides; None when its
+    module's source is not available here (the walk cannot tell)."""
+
+    def locate(pkg: str) -> str | bool | None:
+        if pkg in main_pkgs:
+            return main_pkgs[pkg]
+        if pkg == main_path or pkg.startswith(main_path + "/"):
+            return False
+        # The longest module path of the build list that is pkg or a prefix of it
+        # ending at a '/': its prefixes, longest first.
+        best, cut = None, len(pkg)
+        while cut > 0:
+            if pkg[:cut] in build:
+                best = pkg[:cut]
+                break
+            cut = pkg.rfind("/", 0, cut)
+        if best is None:
+            return False  # no module of the build list provides it (a go.mod before go 1.17 may not list it)
+        root = build[best]
+        if not isinstance(root, str):
+            return None
+        sub = os.path.join(root, *pkg[len(best) :].split("/")) if pkg != best else root
+        return sub if isdir(sub) else False
+
+    return locate
+
+
 def is_std(path: str) -> bool:
     """A standard-library import path: its first element has no dot (as cmd/go decides)."""
     return "." not in path.split("/", 1)[0]

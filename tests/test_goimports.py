@@ -215,30 +215,8 @@ def _split_world(tmp_path: Path) -> tuple[dict[str, str], Callable[..., Callable
         (d / "f.go").write_text("package p\nimport (\n" + "".join(f'\t"{i}"\n' for i in imports) + ")\n")
         dirs[rel] = str(d)
 
-    def locator(main_path: str, main_pkgs: dict[str, str], build: dict[str, str | bool | None]) -> Callable[[str], str | None | bool]:
-        # The rule's locate (rules.toolchain._xmod_use), over this world.
-        def locate(pkg: str) -> str | None | bool:
-            if pkg in main_pkgs:
-                return main_pkgs[pkg]
-            if pkg == main_path or pkg.startswith(main_path + "/"):
-                return False
-            best, cut = None, len(pkg)
-            while cut > 0:
-                if pkg[:cut] in build:
-                    best = pkg[:cut]
-                    break
-                cut = pkg.rfind("/", 0, cut)
-            if best is None:
-                return False
-            root = build[best]
-            if not isinstance(root, str):
-                return None
-            sub = os.path.join(root, *pkg[len(best):].split("/")) if pkg != best else root
-            return sub if os.path.isdir(sub) else False
-
-        return locate
-
-    return dirs, locator
+    # The rule's locator (rules.toolchain._xmod_use uses the same one), over this world.
+    return dirs, goimports.locator
 
 
 def test_reach_modules_shares_the_walk_beyond_the_main_module_only_when_provably_the_same(tmp_path: Path) -> None:

@@ -552,26 +552,7 @@ def _xmod_use(ctx: Context, unit: Unit, mf: ModFile, main_path: str, targets: se
             build[r.path] = None
     main_pkgs = goimports.module_packages(d, main_path)
 
-    def locate(pkg: str) -> str | bool | None:
-        if pkg in main_pkgs:
-            return main_pkgs[pkg]
-        if pkg == main_path or pkg.startswith(main_path + "/"):
-            return False
-        # The longest module path of the build list that is pkg or a prefix of it
-        # ending at a '/': its prefixes, longest first.
-        best, cut = None, len(pkg)
-        while cut > 0:
-            if pkg[:cut] in build:
-                best = pkg[:cut]
-                break
-            cut = pkg.rfind("/", 0, cut)
-        if best is None:
-            return False  # no module of the build list provides it (a go.mod before go 1.17 may not list it)
-        root = build[best]
-        if not isinstance(root, str):
-            return None
-        sub = os.path.join(root, *pkg[len(best) :].split("/")) if pkg != best else root
-        return sub if seen.isdir(sub) else False
+    locate = goimports.locator(main_path, main_pkgs, build, seen.isdir)
 
     roots = [*main_pkgs, *(t.path for t in mf.tool)]
     got = goimports.reach_modules(roots, locate, targets, seen, main_path, build)
