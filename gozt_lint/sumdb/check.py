@@ -341,16 +341,20 @@ def _check_lines(ctx: Context, rep: Report, client: sc.Client, sum_lines: list[t
     # line by line, since it depends on the line and the run's lookups alone; only the
     # lines that make findings are gone through again, for this file.
     decided: list[_Outcome] = []
+
+    def apply(file: str, lines: list[SumLine], out: _Outcome) -> None:
+        covered.update(out.covered)
+        rep.lines_verified += out.verified
+        if out.unverified:
+            rep.lines_unverified += len(out.unverified)
+            unverified.setdefault(file, []).extend((lines[i], st) for i, st in out.unverified)
+        for i in out.others:
+            per_line(file, lines[i], lookups[(lines[i].path, lines[i].version)])
+
     for file, lines in _runs(sum_lines):
         same = next((o for o in decided if o.lines == lines), None)
         if same is not None:
-            covered.update(same.covered)
-            rep.lines_verified += same.verified
-            if same.unverified:
-                rep.lines_unverified += len(same.unverified)
-                unverified.setdefault(file, []).extend((lines[i], st) for i, st in same.unverified)
-            for i in same.others:
-                per_line(file, lines[i], lookups[(lines[i].path, lines[i].version)])
+            apply(file, lines, same)
             continue
         out = _Outcome(lines)
         for i, ln in enumerate(lines):
@@ -366,13 +370,7 @@ def _check_lines(ctx: Context, rep: Report, client: sc.Client, sum_lines: list[t
                     out.unverified.append((i, lk.status))
                     continue
             out.others.append(i)
-        covered.update(out.covered)
-        rep.lines_verified += out.verified
-        if out.unverified:
-            rep.lines_unverified += len(out.unverified)
-            unverified.setdefault(file, []).extend((lines[i], st) for i, st in out.unverified)
-        for i in out.others:
-            per_line(file, lines[i], lookups[(lines[i].path, lines[i].version)])
+        apply(file, lines, out)
         if len(decided) < 8:
             decided.append(out)
     totals: dict[str, int] = {}
